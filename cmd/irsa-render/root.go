@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/firefly-oss/irsa-render/render"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// renderFlags are the post-renderer's settings as given on the command line.
+type renderFlags struct {
+	opts          render.Options
+	config        string
+	logFile       string
+	maxInputBytes int64
+}
+
+func (f *renderFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.opts.RoleARN, "role-arn", "", "IAM role ARN the runner assumes (arn:aws:iam::<account>:role/<name>)")
+	fs.StringVar(&f.opts.ImageTag, "image-tag", "", "tag or digest (sha256:...) that pins the runner image")
+	fs.StringVar(&f.opts.ImageRepository, "image-repository", "", "repository of the runner image (default: any image named ci-runner-worker)")
+	fs.StringVar(&f.opts.Region, "region", "", "AWS region for AWS_REGION and AWS_DEFAULT_REGION")
+	fs.StringVar(&f.opts.Namespace, "namespace", "", "namespace of objects that set none (the Helm release namespace)")
+	fs.StringSliceVar(&f.opts.ServiceAccounts, "service-account", nil, "ServiceAccount to annotate, as name or namespace/name; repeatable (default: those the runner workloads use)")
+	fs.BoolVar(&f.opts.STSRegionalEndpoints, "sts-regional-endpoints", false, "annotate eks.amazonaws.com/sts-regional-endpoints: \"true\"")
+	fs.Int64Var(&f.opts.TokenExpiration, "token-expiration", 0, "lifetime of the projected token in seconds, 600 to 86400 (default: the webhook's 86400)")
+	fs.StringVar(&f.opts.Audience, "audience", "", "audience of the projected token (default: the webhook's sts.amazonaws.com)")
+	fs.BoolVar(&f.opts.Overwrite, "overwrite", false, "replace a conflicting role ARN, image tag or region value instead of failing")
+	fs.BoolVar(&f.opts.AllowDefaultServiceAccount, "allow-default-service-account", false, "let runner pods use the namespace's default ServiceAccount")
+	fs.BoolVar(&f.opts.AllowMissingServiceAccount, "allow-missing-service-account", false, "warn instead of failing when the runner's ServiceAccount is not in the stream (it is managed outside the chart)")
+	fs.Int64Var(&f.maxInputBytes, "max-input-bytes", render.DefaultMaxInputBytes, "largest input stream accepted, in bytes")
+	fs.StringVar(&f.logFile, "log-file", "", "also append warnings and errors to this file (Helm discards a post-renderer's stderr on success)")
+	fs.StringVar(&f.config, "config", "", "YAML file of settings whose keys are flag names (env IRSA_RENDER_CONFIG)")
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	flags := &renderFlags{}
+	cmd := &cobra.Command{
+		Use:   "irsa-render",
+		Short: "Rewrite ci-runner-worker manifests for EKS IAM Roles for Service Accounts",
+		Long: `irsa-render is a Helm post-renderer. It reads rendered manifests on stdin,
+annotates the runner's ServiceAccount with its IAM role, pins the runner
+image, sets AWS_REGION and AWS_DEFAULT_REGION in the runner pods, validates
+the result and writes the manifests to stdout.
+
+Every flag can also be set by an environment variable (--role-arn is
+IRSA_RENDER_ROLE_ARN) or by a key of the --config file (role-arn: ...);
+flags win over variables, variables over the file.`,
+		Example: `  helm install runner firefly/ci-runner-worker -n firefly \
+    --post-renderer irsa-render \
+    --post-renderer-args --role-arn=arn:aws:iam::111122223333:role/firefly-runner \
+    --post-renderer-args --image-tag=v0.6.26 \
+    --post-renderer-args --region=eu-west-1`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.applySettings(cmd.Flags(), flags.config); err != nil {
+				return err
+			}
+			if err := a.openLog(flags.logFile); err != nil {
+				return err
+			}
+			return a.postRender(flags)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	flags.register(cmd.Flags())
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	return cmd
+}
+
+func (a *app) openLog(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return usagef("--log-file: %v", err)
+	}
+	a.logFile = f
+	return nil
+}
+
+// postRender reads the stream, rewrites it and writes it only when the
+// whole stream is free of problems.
+func (a *app) postRender(flags *renderFlags) error {
+	flags.opts.MaxInputBytes = flags.maxInputBytes
+	r, err := render.New(flags.opts)
+	if err != nil {
+		return usageError{err}
+	}
+	in, err := a.readInput(flags.maxInputBytes)
+	if err != nil {
+		return err
+	}
+	out, result, err := r.Render(in)
+	if result != nil {
+		for _, w := range result.Warnings {
+			a.logf("warning: %s", w)
+		}
+		for _, n := range result.Notes {
+			a.logf("note: %s", n)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := a.out.Write(out); err != nil {
+		return fmt.Errorf("writing the output: %w", err)
+	}
+	return nil
+}
+
+// readInput reads stdin up to limit bytes. A terminal on stdin gets usage
+// instead of a silent wait.
+func (a *app) readInput(limit int64) ([]byte, error) {
+	if f, ok := a.in.(*os.File); ok {
+		if term.IsTerminal(int(f.Fd())) {
+			return nil, usagef("stdin is a terminal; pipe rendered manifests in (helm template ... | irsa-render ...) or run it as helm's --post-renderer")
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(a.in, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("input is larger than %d bytes; raise --max-input-bytes if the stream is genuine", limit)
+	}
+	if len(data) == 0 {
+		return nil, errors.New("stdin is empty: pipe the output of helm template, or run as helm's --post-renderer")
+	}
+	return data, nil
+}

@@ -1,0 +1,40 @@
+package render
+
+import (
+	"bytes"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// encodeDocument encodes a rewritten document anew, for changes the patch
+// writer cannot express as text edits. Comments survive as the YAML encoder
+// places them; flow collections, as in a JSON document, become blocks.
+func encodeDocument(seg []byte, root *yaml.Node) ([]byte, error) {
+	setBlockStyle(root)
+	text, err := encodeNode(root)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if isDocumentStart(firstLine(seg)) {
+		b.WriteString("---\n")
+	}
+	b.WriteString(text)
+	return b.Bytes(), nil
+}
+
+func firstLine(data []byte) []byte {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return data[:i+1]
+	}
+	return data
+}
+
+func setBlockStyle(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		n.Style &^= yaml.FlowStyle
+	}
+	for _, c := range n.Content {
+		setBlockStyle(c)
+	}
+}

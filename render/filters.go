@@ -1,0 +1,257 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/firefly-oss/irsa-render/internal/imageref"
+	yaml "go.yaml.in/yaml/v3"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// report collects what the filters find while they rewrite objects.
+type report struct {
+	problems Problems
+	warnings []Warning
+	notes    []Warning
+}
+
+// Each filter below rewrites one aspect of one object in place and reports
+// problems instead of stopping, so that one run lists everything to fix.
+// A filter returns whether it changed the object.
+
+// annotateRole sets eks.amazonaws.com/role-arn and the optional IRSA
+// annotations on a ServiceAccount.
+func annotateRole(opts *Options) func(*object, *report) bool {
+	wanted := []struct{ key, value string }{{AnnotationRoleARN, opts.RoleARN}}
+	if opts.STSRegionalEndpoints {
+		wanted = append(wanted, struct{ key, value string }{AnnotationSTSRegionalEndpoints, "true"})
+	}
+	if opts.TokenExpiration != 0 {
+		wanted = append(wanted, struct{ key, value string }{AnnotationTokenExpiration, strconv.FormatInt(opts.TokenExpiration, 10)})
+	}
+	if opts.Audience != "" {
+		wanted = append(wanted, struct{ key, value string }{AnnotationAudience, opts.Audience})
+	}
+	return func(o *object, r *report) bool {
+		changed := false
+		for _, w := range wanted {
+			current, ok := annotation(o.node, w.key)
+			switch {
+			case ok && current == w.value:
+				continue
+			case ok && !opts.Overwrite:
+				r.problems = append(r.problems, o.problem(
+					fmt.Sprintf("annotation %s is %q, not %q", w.key, current, w.value),
+					"pass --overwrite to replace it, or change the chart's serviceAccount.annotations"))
+				continue
+			}
+			setAnnotation(o.node, w.key, w.value)
+			changed = true
+		}
+		return changed
+	}
+}
+
+// pinImage sets the runner image's tag or digest.
+func pinImage(opts *Options, m imageMatcher) func(*workload, *report) bool {
+	return func(w *workload, r *report) bool {
+		changed := false
+		for _, c := range w.runnerContainers(m) {
+			if pinContainerImage(w, c, opts, r) {
+				changed = true
+			}
+		}
+		return changed
+	}
+}
+
+func pinContainerImage(w *workload, c container, opts *Options, r *report) bool {
+	imageNode := fieldNode(c.node.YNode(), "image")
+	ref, err := imageref.Parse(imageNode.Value)
+	if err != nil {
+		r.problems = append(r.problems, w.obj.problem(c.label()+": "+err.Error(), "fix the image in the chart values"))
+		return false
+	}
+	pin := opts.ImageTag
+	switch {
+	case ref.Digest != "":
+		if imageref.IsSHA256Digest(pin) && pin != ref.Digest {
+			r.warnings = append(r.warnings, w.obj.warning(fmt.Sprintf("%s: runner image %s is already pinned to a digest; kept it instead of %s", c.label(), ref, pin)))
+		}
+		return false
+	case pin == "":
+		if !ref.Pinned() {
+			r.problems = append(r.problems, w.obj.problem(
+				fmt.Sprintf("%s: runner image %s is not pinned", c.label(), ref),
+				"pass --image-tag with a release such as v0.6.26 or a digest, or set repository.tag in the chart values"))
+		}
+		return false
+	}
+	next := ref
+	if imageref.IsSHA256Digest(pin) {
+		next.Digest = pin
+		if !ref.Pinned() {
+			next.Tag = ""
+		}
+	} else {
+		if ref.Tag == pin {
+			return false
+		}
+		if ref.Pinned() && !opts.Overwrite {
+			r.problems = append(r.problems, w.obj.problem(
+				fmt.Sprintf("%s: runner image is pinned to %s, not %s", c.label(), ref.Tag, pin),
+				"pass --overwrite to replace the tag, or drop --image-tag to keep it"))
+			return false
+		}
+		next.Tag = pin
+	}
+	setScalar(imageNode, next.String())
+	return true
+}
+
+// injectRegion sets AWS_REGION and AWS_DEFAULT_REGION in every container
+// and init container that the EKS webhook does not skip.
+func injectRegion(opts *Options) func(*workload, *report) bool {
+	return func(w *workload, r *report) bool {
+		skipped := w.skippedContainers()
+		changed := false
+		for _, c := range w.containers() {
+			if skipped[c.name] {
+				r.notes = append(r.notes, w.obj.warning(c.label()+" is listed in "+AnnotationSkipContainers+"; region variables not added"))
+				continue
+			}
+			for _, name := range regionVariables {
+				if setEnv(w, c, name, opts, r) {
+					changed = true
+				}
+			}
+		}
+		return changed
+	}
+}
+
+func setEnv(w *workload, c container, name string, opts *Options, r *report) bool {
+	env := ensureSequence(c.node, "env")
+	var found []*yaml.Node
+	for _, item := range env.Content {
+		if item.Kind == yaml.MappingNode && scalarField(item, "name") == name {
+			found = append(found, item)
+		}
+	}
+	switch {
+	case len(found) > 1:
+		r.problems = append(r.problems, w.obj.problem(
+			fmt.Sprintf("%s: env lists %s %d times", c.label(), name, len(found)),
+			"remove the extra entries from the chart values"))
+		return false
+	case len(found) == 0:
+		env.Content = append(env.Content, envEntry(name, opts.Region))
+		return true
+	}
+	entry := found[0]
+	if fieldNode(entry, "valueFrom") != nil {
+		r.warnings = append(r.warnings, w.obj.warning(fmt.Sprintf("%s: %s comes from valueFrom; left alone, make sure it resolves to %s", c.label(), name, opts.Region)))
+		return false
+	}
+	value := fieldNode(entry, "value")
+	switch {
+	case value != nil && value.Value == opts.Region:
+		return false
+	case value != nil && !opts.Overwrite:
+		r.problems = append(r.problems, w.obj.problem(
+			fmt.Sprintf("%s: %s=%s conflicts with the region %s (%s)", c.label(), name, value.Value, opts.Region, opts.RegionSource),
+			"remove it or pass --overwrite"))
+		return false
+	case value != nil:
+		setScalar(value, opts.Region)
+	default:
+		entry.Content = append(entry.Content, stringNode("value"), stringNode(opts.Region))
+	}
+	return true
+}
+
+// annotateRoleHash records the IRSA settings' hash on the pod template.
+func annotateRoleHash(opts *Options) func(*workload, *report) bool {
+	hash := opts.RoleHash()
+	return func(w *workload, r *report) bool {
+		if w.obj.kind == "Pod" {
+			return false
+		}
+		if current, ok := annotation(w.template, AnnotationRoleHash); ok && current == hash {
+			return false
+		}
+		setAnnotation(w.template, AnnotationRoleHash, hash)
+		return true
+	}
+}
+
+// annotation returns metadata.annotations[key] of an object or pod template.
+func annotation(rn *kyaml.RNode, key string) (string, bool) {
+	v := fieldNode(mapField(mapField(rn.YNode(), "metadata"), "annotations"), key)
+	if v == nil {
+		return "", false
+	}
+	return v.Value, true
+}
+
+// setAnnotation sets metadata.annotations[key], creating the mappings on the
+// way. An existing value node is changed in place so that its quoting stays.
+func setAnnotation(rn *kyaml.RNode, key, value string) {
+	meta := ensureMapping(rn, "metadata")
+	annotations := ensureMapping(kyaml.NewRNode(meta), "annotations")
+	if v := fieldNode(annotations, key); v != nil {
+		setScalar(v, value)
+		return
+	}
+	annotations.Content = append(annotations.Content, stringNode(key), stringNode(value))
+}
+
+// ensureMapping returns the mapping at key, adding an empty one when the
+// key is missing or null.
+func ensureMapping(rn *kyaml.RNode, key string) *yaml.Node {
+	return ensureField(rn.YNode(), key, yaml.MappingNode, "!!map")
+}
+
+// ensureSequence returns the sequence at key, adding an empty one when the
+// key is missing or null.
+func ensureSequence(rn *kyaml.RNode, key string) *yaml.Node {
+	return ensureField(rn.YNode(), key, yaml.SequenceNode, "!!seq")
+}
+
+func ensureField(m *yaml.Node, key string, kind yaml.Kind, tag string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != key {
+			continue
+		}
+		v := m.Content[i+1]
+		if v.Kind == kind {
+			return v
+		}
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			m.Content[i+1] = &yaml.Node{Kind: kind, Tag: tag}
+			return m.Content[i+1]
+		}
+		return v
+	}
+	v := &yaml.Node{Kind: kind, Tag: tag}
+	m.Content = append(m.Content, stringNode(key), v)
+	return v
+}
+
+// setScalar changes a scalar in place and marks it a string.
+func setScalar(n *yaml.Node, value string) {
+	n.Value = value
+	n.Tag = "!!str"
+}
+
+func stringNode(value string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+}
+
+func envEntry(name, value string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+		stringNode("name"), stringNode(name),
+		stringNode("value"), stringNode(value),
+	}}
+}
