@@ -56,7 +56,7 @@ flags win over variables, variables over the file.`,
     --post-renderer-args --role-arn=arn:aws:iam::111122223333:role/firefly-runner \
     --post-renderer-args --image-tag=v0.6.26 \
     --post-renderer-args --region=eu-west-1`,
-		Args:          cobra.NoArgs,
+		Args:          noArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -136,4 +136,12 @@ func (a *app) readInput(limit int64) ([]byte, error) {
 		return nil, errors.New("stdin is empty: pipe the output of helm template, or run as helm's --post-renderer")
 	}
 	return data, nil
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command %q for %q; the post-renderer reads manifests on stdin and takes only flags", args[0], cmd.CommandPath())
+	}
+	return nil
 }
