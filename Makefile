@@ -26,11 +26,18 @@ demo: build
 	    $(foreach a,$(DEMO_ARGS),--post-renderer-args $(a))
 
 # Every test: unit, Helm 3 and Helm 4 integration.
-test: build tools
+test: build tools plugin
 	IRSA_RENDER_REQUIRE_TOOLS=1 $(GO) test -count=1 ./...
 
 unit:
 	$(GO) test ./...
+
+# Assemble the Helm 4 post-renderer plugin in bin/plugin/irsa-render.
+plugin:
+	rm -rf $(BIN)/plugin/irsa-render
+	mkdir -p $(BIN)/plugin/irsa-render/bin
+	cp deploy/helm-plugin/plugin.yaml $(BIN)/plugin/irsa-render/plugin.yaml
+	$(GO) build -trimpath -o $(BIN)/plugin/irsa-render/bin/irsa-render ./cmd/irsa-render
 
 clean:
 	rm -rf $(BIN)

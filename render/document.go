@@ -81,6 +81,10 @@ func (o *object) warning(msg string) Warning {
 
 var sourcePrefix = []byte("# Source: ")
 
+// helm4FilenameAnnotation is added by Helm 4 to every document it passes to
+// a post-renderer; Helm needs it back to regroup the documents by template.
+const helm4FilenameAnnotation = "postrenderer.helm.sh/postrender-filename"
+
 // findSource returns the path of the first "# Source:" comment line.
 func findSource(data []byte) string {
 	for len(data) > 0 {
@@ -118,6 +122,11 @@ func parseDocument(seg segment, defaultNamespace string) (*document, error) {
 		return doc, doc.fail(fmt.Sprintf("document is a %s, not a Kubernetes object", kindName(root)), "every document must be a mapping with apiVersion, kind and metadata")
 	}
 	doc.root = root
+	if doc.source == "" {
+		// Helm 4 drops the "# Source:" comments and names the template in an
+		// annotation instead.
+		doc.source = scalarField(mapField(mapField(root, "metadata"), "annotations"), helm4FilenameAnnotation)
+	}
 	top, err := newObject(doc, root, 0, defaultNamespace)
 	if err != nil {
 		return doc, err

@@ -70,6 +70,10 @@ type app struct {
 	streams
 	env     map[string]string
 	logFile io.WriteCloser
+	// failing collects the lines of a failure report in failure, for
+	// relayToHelm.
+	failing bool
+	failure strings.Builder
 }
 
 func newApp(s streams, environ []string) *app {
@@ -89,6 +93,9 @@ func (a *app) logf(format string, args ...any) {
 	if a.logFile != nil {
 		io.WriteString(a.logFile, line)
 	}
+	if a.failing {
+		a.failure.WriteString(line)
+	}
 }
 
 func (a *app) closeLog() {
@@ -100,6 +107,11 @@ func (a *app) closeLog() {
 
 // printError reports a failure; a stream with several problems gets one line each.
 func (a *app) printError(err error) {
+	a.failing = true
+	defer func() {
+		a.failing = false
+		a.relayToHelm(a.failure.String())
+	}()
 	var problems render.Problems
 	if errors.As(err, &problems) {
 		for _, p := range problems {

@@ -12,15 +12,22 @@ import (
 // helm runs a pinned Helm binary with its own homes under a temp folder.
 func helm(t *testing.T, version string, args ...string) result {
 	t.Helper()
+	return helmIn(t, t.TempDir(), version, args...)
+}
+
+// helmIn runs a pinned Helm binary with its homes under home. HELM_PLUGINS
+// is the data home's plugins folder, where Helm 4's plugin install puts
+// plugins whatever HELM_PLUGINS says.
+func helmIn(t *testing.T, home, version string, args ...string) result {
+	t.Helper()
 	path := tool(t, version)
-	home := t.TempDir()
 	cmd := exec.Command(path, args...)
 	cmd.Dir = repoRoot(t)
 	cmd.Env = append(cleanEnv(),
 		"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
 		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
 		"HELM_DATA_HOME="+filepath.Join(home, "data"),
-		"HELM_PLUGINS="+filepath.Join(home, "plugins"),
+		"HELM_PLUGINS="+filepath.Join(home, "data", "plugins"),
 	)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
