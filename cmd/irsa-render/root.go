@@ -72,6 +72,7 @@ flags win over variables, variables over the file.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	flags.register(cmd.Flags())
 	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.AddCommand(a.argocdCommand())
 	return cmd
 }
 
@@ -90,31 +91,27 @@ func (a *app) openLog(path string) error {
 // postRender reads the stream, rewrites it and writes it only when the
 // whole stream is free of problems.
 func (a *app) postRender(flags *renderFlags) error {
-	flags.opts.MaxInputBytes = flags.maxInputBytes
-	r, err := render.New(flags.opts)
-	if err != nil {
+	if _, err := render.New(flags.opts); err != nil {
 		return usageError{err}
 	}
 	in, err := a.readInput(flags.maxInputBytes)
 	if err != nil {
 		return err
 	}
-	out, result, err := r.Render(in)
-	if result != nil {
-		for _, w := range result.Warnings {
-			a.logf("warning: %s", w)
-		}
-		for _, n := range result.Notes {
-			a.logf("note: %s", n)
-		}
+	return a.renderAndWrite(flags, in)
+}
+
+// logResult reports a run's warnings and notes on stderr.
+func (a *app) logResult(result *render.Result) {
+	if result == nil {
+		return
 	}
-	if err != nil {
-		return err
+	for _, w := range result.Warnings {
+		a.logf("warning: %s", w)
 	}
-	if _, err := a.out.Write(out); err != nil {
-		return fmt.Errorf("writing the output: %w", err)
+	for _, n := range result.Notes {
+		a.logf("note: %s", n)
 	}
-	return nil
 }
 
 // readInput reads stdin up to limit bytes. A terminal on stdin gets usage
