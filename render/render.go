@@ -18,8 +18,8 @@ import (
 	"fmt"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/postrender"
 	yaml "go.yaml.in/yaml/v3"
+	"helm.sh/helm/v3/pkg/postrender"
 )
 
 // Renderer rewrites streams with fixed options. It is safe for concurrent use.
