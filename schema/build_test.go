@@ -116,7 +116,6 @@ func TestBuildRejectsSettings(t *testing.T) {
 		message  string
 	}{
 		{"no facts", Settings{}, "facts are missing"},
-		{"no cluster", withFacts(func(f *facts.Facts) { f.Cluster = "" }), "no cluster name"},
 		{"unknown partition", withFacts(func(f *facts.Facts) { f.Partition = "aws-iso" }), `partition "aws-iso" of cluster demo is not aws, aws-cn or aws-us-gov`},
 		{"no region", withFacts(func(f *facts.Facts) { f.Region = "" }), `region "" of cluster demo is not a region name`},
 		{"region of another partition", withFacts(func(f *facts.Facts) { f.Region = "cn-north-1" }), "region cn-north-1 of cluster demo belongs to partition aws-cn, not aws"},

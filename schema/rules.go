@@ -128,8 +128,8 @@ var rules = map[string]rule{
 	}},
 	RuleEnvRegion: {suffix: []string{"value"}, message: func(f finding) string {
 		name, _ := field(f.base, "name")
-		return fmt.Sprintf("%s=%s does not match the cluster's region %s (cluster %s)",
-			show(name), show(f.value), f.facts.Region, f.facts.Cluster)
+		return fmt.Sprintf("%s=%s does not match the cluster's region %s (%s)",
+			show(name), show(f.value), f.facts.Region, origin(f.facts))
 	}},
 	RuleRunnerImagePinned: {suffix: []string{"image"}, message: func(f finding) string {
 		image, _ := f.value.(string)
@@ -151,8 +151,8 @@ func roleARNFormatMessage(f finding) string {
 
 func roleARNPartitionMessage(f finding) string {
 	arn := arnParts(f.value)
-	return fmt.Sprintf("partition %s does not match the cluster's partition %s (cluster %s, %s)",
-		show(arn.partition), f.facts.Partition, f.facts.Cluster, f.facts.Region)
+	return fmt.Sprintf("partition %s does not match the cluster's partition %s (%s, %s)",
+		show(arn.partition), f.facts.Partition, origin(f.facts), f.facts.Region)
 }
 
 func tokenExpirationRangeMessage(f finding) string {
@@ -184,11 +184,11 @@ func runnerEnvRegionMessage(f finding) string {
 		}
 	}
 	if len(missing) == 1 {
-		return fmt.Sprintf("%s (image %s) has no env entry %s: add it with the value %s, the region of cluster %s",
-			label, show(image), missing[0], f.facts.Region, f.facts.Cluster)
+		return fmt.Sprintf("%s (image %s) has no env entry %s: add it with the value %s, the region of %s",
+			label, show(image), missing[0], f.facts.Region, origin(f.facts))
 	}
-	return fmt.Sprintf("%s (image %s) has no env entries %s: add them with the value %s, the region of cluster %s",
-		label, show(image), strings.Join(missing, " and "), f.facts.Region, f.facts.Cluster)
+	return fmt.Sprintf("%s (image %s) has no env entries %s: add them with the value %s, the region of %s",
+		label, show(image), strings.Join(missing, " and "), f.facts.Region, origin(f.facts))
 }
 
 func hasEnvEntry(env any, name string) bool {
@@ -299,4 +299,13 @@ func typeName(value any) string {
 		return "array"
 	}
 	return "number"
+}
+
+// origin names where the facts came from for messages: "cluster demo", or
+// "--region" when no cluster was looked up and the region came from the flag.
+func origin(f *facts.Facts) string {
+	if f.Cluster == "" {
+		return "--region"
+	}
+	return "cluster " + f.Cluster
 }

@@ -11,8 +11,9 @@ import (
 
 // Settings are the inputs of the generated schema.
 type Settings struct {
-	// Facts describe the target cluster. Cluster, Partition and Region are
-	// required. Account is optional: without it the cross-account warning is
+	// Facts describe the target cluster. Partition and Region are required.
+	// An empty Cluster means the region came from --region and no cluster
+	// was looked up. Account is optional: without it the cross-account warning is
 	// off.
 	Facts *facts.Facts
 	// RunnerImageRepository is the runner's image repository without tag or
@@ -42,9 +43,6 @@ func (s Settings) check() error {
 	f := s.Facts
 	if f == nil {
 		return errors.New("schema settings: facts are missing")
-	}
-	if f.Cluster == "" {
-		return errors.New("schema settings: the facts have no cluster name")
 	}
 	prefixes, known := partitionRegionPrefixes[f.Partition]
 	if !known {

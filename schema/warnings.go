@@ -116,8 +116,8 @@ func (v *Validator) warnContainerEnv(container any, at []string, out *[]Violatio
 		*out = append(*out, Violation{
 			Pointer: formatPointer(append(slices.Clip(at), "env", strconv.Itoa(i), "valueFrom")),
 			Rule:    WarnEnvRegionValueFrom,
-			Message: fmt.Sprintf("%s comes from valueFrom, so it cannot be checked against the cluster's region %s (cluster %s)",
-				name, v.facts.Region, v.facts.Cluster),
+			Message: fmt.Sprintf("%s comes from valueFrom, so it cannot be checked against the cluster's region %s (%s)",
+				name, v.facts.Region, origin(&v.facts)),
 		})
 	}
 }
