@@ -97,6 +97,16 @@ const (
 // the setting by its flag.
 func (o *Options) Check() error {
 	var errs []error
+	if o.Region == "" {
+		errs = append(errs, errors.New("--region is required: the AWS region of the runner's target, such as eu-west-1"))
+	}
+	return errors.Join(append(errs, o.CheckSettings())...)
+}
+
+// CheckSettings validates every option but the presence of Region, which a
+// caller may still be looking up.
+func (o *Options) CheckSettings() error {
+	var errs []error
 	switch {
 	case o.RoleARN == "":
 		errs = append(errs, errors.New("--role-arn is required: the IAM role the runner assumes, such as arn:aws:iam::111122223333:role/firefly-runner"))
@@ -105,7 +115,6 @@ func (o *Options) Check() error {
 	}
 	switch {
 	case o.Region == "":
-		errs = append(errs, errors.New("--region is required: the AWS region of the runner's target, such as eu-west-1"))
 	case !regionPattern.MatchString(o.Region):
 		errs = append(errs, fmt.Errorf("--region %q is not an AWS region name such as eu-west-1", o.Region))
 	}

@@ -114,7 +114,7 @@ func (a *app) argocdGenerate(ctx context.Context, fs *pflag.FlagSet, flags *gene
 	if bytes.Contains(rendered, []byte(defaultReleaseName)) {
 		return fmt.Errorf("the rendered manifests name the release %q: Helm got no release name; set ARGOCD_APP_NAME to the application name", defaultReleaseName)
 	}
-	return a.renderAndWrite(&flags.renderFlags, rendered)
+	return a.renderAndWrite(ctx, &flags.renderFlags, rendered)
 }
 
 // argocdEnvironment returns env with every ARGOCD_ENV_X also set as X, so
@@ -261,8 +261,19 @@ func stringParameter(name, title, tooltip string, env map[string]string, require
 	return p
 }
 
-// renderAndWrite post-renders a stream and writes it to stdout.
-func (a *app) renderAndWrite(flags *renderFlags, in []byte) error {
+// renderAndWrite resolves the cluster facts, post-renders a stream and
+// writes it to stdout.
+func (a *app) renderAndWrite(ctx context.Context, flags *renderFlags, in []byte) error {
+	if err := flags.opts.CheckSettings(); err != nil {
+		return usageError{err}
+	}
+	found, err := a.resolveFacts(ctx, &flags.cluster, flags.opts.Region)
+	if err != nil {
+		return err
+	}
+	if err := applyFacts(&flags.opts, found); err != nil {
+		return err
+	}
 	flags.opts.MaxInputBytes = flags.maxInputBytes
 	r, err := render.New(flags.opts)
 	if err != nil {

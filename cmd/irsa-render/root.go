@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 // renderFlags are the post-renderer's settings as given on the command line.
 type renderFlags struct {
 	opts          render.Options
+	cluster       clusterFlags
 	config        string
 	logFile       string
 	maxInputBytes int64
@@ -36,6 +38,7 @@ func (f *renderFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.maxInputBytes, "max-input-bytes", render.DefaultMaxInputBytes, "largest input stream accepted, in bytes")
 	fs.StringVar(&f.logFile, "log-file", "", "also append warnings and errors to this file (Helm discards a post-renderer's stderr on success)")
 	fs.StringVar(&f.config, "config", "", "YAML file of settings whose keys are flag names (env IRSA_RENDER_CONFIG)")
+	f.cluster.register(fs)
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -66,13 +69,13 @@ flags win over variables, variables over the file.`,
 			if err := a.openLog(flags.logFile); err != nil {
 				return err
 			}
-			return a.postRender(flags)
+			return a.postRender(cmd.Context(), flags)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	flags.register(cmd.Flags())
 	cmd.CompletionOptions.DisableDefaultCmd = true
-	cmd.AddCommand(a.argocdCommand())
+	cmd.AddCommand(a.argocdCommand(), a.factsCommand(), a.schemaCommand())
 	return cmd
 }
 
@@ -90,15 +93,15 @@ func (a *app) openLog(path string) error {
 
 // postRender reads the stream, rewrites it and writes it only when the
 // whole stream is free of problems.
-func (a *app) postRender(flags *renderFlags) error {
-	if _, err := render.New(flags.opts); err != nil {
+func (a *app) postRender(ctx context.Context, flags *renderFlags) error {
+	if err := flags.opts.CheckSettings(); err != nil {
 		return usageError{err}
 	}
 	in, err := a.readInput(flags.maxInputBytes)
 	if err != nil {
 		return err
 	}
-	return a.renderAndWrite(flags, in)
+	return a.renderAndWrite(ctx, flags, in)
 }
 
 // logResult reports a run's warnings and notes on stderr.
