@@ -33,7 +33,8 @@ type Facts struct {
 	// it was not looked up (an offline describe-cluster file, say).
 	OIDCProviderExists *bool `json:"oidcProviderExists,omitempty"`
 	// OIDCProviderHasSTSAudience reports whether the provider lists the
-	// client ID sts.amazonaws.com; nil means unknown.
+	// client ID sts.amazonaws.com; nil means unknown, or that the provider
+	// does not exist.
 	OIDCProviderHasSTSAudience *bool `json:"oidcProviderHasStsAudience,omitempty"`
 	// CallerAccount is the account of the credentials that looked the facts up.
 	CallerAccount string `json:"callerAccount,omitempty"`
