@@ -9,6 +9,10 @@ import (
 	"testing"
 )
 
+// extraHelmEnv is appended to Helm's environment, which its post-renderer
+// inherits.
+var extraHelmEnv []string
+
 // helm runs a pinned Helm binary with its own homes under a temp folder.
 func helm(t *testing.T, version string, args ...string) result {
 	t.Helper()
@@ -29,6 +33,7 @@ func helmIn(t *testing.T, home, version string, args ...string) result {
 		"HELM_DATA_HOME="+filepath.Join(home, "data"),
 		"HELM_PLUGINS="+filepath.Join(home, "data", "plugins"),
 	)
+	cmd.Env = append(cmd.Env, extraHelmEnv...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+
+	"github.com/firefly-oss/irsa-render/internal/awsfake"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,12 +14,30 @@ import (
 // binary is the irsa-render executable built once for the black-box tests.
 var binary string
 
+// isolation is appended to every child's environment: AWS endpoints on a
+// refused port of 127.0.0.1 with fake credentials, no kubeconfig and a
+// private cache, so no test can reach real AWS or read the developer's
+// settings. Tests that start a fake AWS append its variables after these.
+var isolation []string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "irsa-render-test")
 	if err != nil {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "irsa-render")
+	for _, name := range []string{"aws-config", "aws-credentials"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			panic(err)
+		}
+	}
+	isolation = append(awsfake.EnvForEndpoint(awsfake.RefusedURL()),
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "aws-credentials"),
+		"AWS_REGION=", "AWS_DEFAULT_REGION=",
+		"KUBECONFIG="+filepath.Join(dir, "no-kubeconfig"),
+		"IRSA_RENDER_CACHE_DIR="+filepath.Join(dir, "cache"),
+	)
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
@@ -83,16 +103,17 @@ func runBinary(t *testing.T, stdin []byte, env []string, args ...string) result 
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
-// cleanEnv is the test process environment without any IRSA_RENDER_
-// setting, so that a developer's shell cannot change the results.
+// cleanEnv is the test process environment without any IRSA_RENDER_ or
+// AWS_ setting, plus the isolation variables, so that a developer's shell
+// can neither change the results nor send a request off this machine.
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, envPrefix) {
+		if !strings.HasPrefix(kv, envPrefix) && !strings.HasPrefix(kv, "AWS_") {
 			env = append(env, kv)
 		}
 	}
-	return env
+	return append(env, isolation...)
 }
 
 func readFile(t *testing.T, path string) []byte {
