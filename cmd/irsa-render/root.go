@@ -75,7 +75,7 @@ flags win over variables, variables over the file.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	flags.register(cmd.Flags())
 	cmd.CompletionOptions.DisableDefaultCmd = true
-	cmd.AddCommand(a.argocdCommand(), a.factsCommand(), a.schemaCommand())
+	cmd.AddCommand(a.argocdCommand(), a.factsCommand(), a.schemaCommand(), a.trustPolicyCommand())
 	return cmd
 }
 
@@ -121,7 +121,7 @@ func (a *app) logResult(result *render.Result) {
 // instead of a silent wait.
 func (a *app) readInput(limit int64) ([]byte, error) {
 	if f, ok := a.in.(*os.File); ok {
-		if term.IsTerminal(int(f.Fd())) {
+		if isTerminal(f) {
 			return nil, usagef("stdin is a terminal; pipe rendered manifests in (helm template ... | irsa-render ...) or run it as helm's --post-renderer")
 		}
 	}
@@ -144,4 +144,8 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return usagef("unknown command %q for %q; the post-renderer reads manifests on stdin and takes only flags", args[0], cmd.CommandPath())
 	}
 	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	return term.IsTerminal(int(f.Fd()))
 }
