@@ -205,7 +205,9 @@ func assertCacheParses(t *testing.T, env []string) {
 	}
 	for _, file := range files {
 		var f map[string]any
-		if err := json.Unmarshal(readFile(t, file), &f); err != nil {
+		data := readFile(t, file)
+		recordFile(t.Name(), file, data)
+		if err := json.Unmarshal(data, &f); err != nil {
 			t.Errorf("cache file %s does not parse: %v", file, err)
 		}
 		info, err := os.Stat(file)

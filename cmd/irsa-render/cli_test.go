@@ -153,6 +153,7 @@ spec:
 		t.Fatalf("exit code = %d; stderr:\n%s", got.code, got.stderr)
 	}
 	logged := string(readFile(t, log))
+	recordFile(t.Name(), log, []byte(logged))
 	if !strings.Contains(logged, "ServiceAccount ci/unrelated: left alone") {
 		t.Errorf("log file = %q, want the note about the unrelated ServiceAccount", logged)
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"sync"
 
 	"github.com/firefly-oss/irsa-render/internal/awsfake"
 	"os"
@@ -44,6 +46,10 @@ func TestMain(m *testing.M) {
 		panic("building irsa-render: " + err.Error())
 	}
 	code := m.Run()
+	if leaks := findLeaks(); len(leaks) > 0 {
+		fmt.Fprintln(os.Stderr, strings.Join(leaks, "\n"))
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -100,7 +106,9 @@ func runBinary(t *testing.T, stdin []byte, env []string, args ...string) result 
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	got := result{stdout: out.String(), stderr: errOut.String(), code: code}
+	record(t.Name(), got)
+	return got
 }
 
 // cleanEnv is the test process environment without any IRSA_RENDER_ or
@@ -123,4 +131,58 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// Every output of the black-box tests is recorded, and TestMain fails the
+// run when any of it contains a secret: the fake AWS secret key, or the
+// value of a Kubernetes Secret that a test passed in (secretValues).
+var (
+	recordedMu sync.Mutex
+	recorded   []recordedOutput
+)
+
+// secretValues are Secret data values used by tests; they may appear in the
+// manifests a post-renderer writes, but never on stderr, in a log or in a
+// cache file.
+var secretValues = []string{"c2VjcmV0LWp3dC10b2tlbi12YWx1ZQ==", "secret-jwt-token-value"}
+
+type recordedOutput struct {
+	test, stream, text string
+}
+
+// record keeps a run's output for the leak check.
+func record(test string, got result) {
+	recordedMu.Lock()
+	defer recordedMu.Unlock()
+	recorded = append(recorded, recordedOutput{test, "stdout", got.stdout}, recordedOutput{test, "stderr", got.stderr})
+}
+
+// recordFile keeps a file's content (a log or a cache entry) for the leak
+// check.
+func recordFile(test, path string, data []byte) {
+	recordedMu.Lock()
+	defer recordedMu.Unlock()
+	recorded = append(recorded, recordedOutput{test, path, string(data)})
+}
+
+// findLeaks lists every recorded output that contains the fake AWS secret
+// key anywhere, or a Secret value outside stdout.
+func findLeaks() []string {
+	recordedMu.Lock()
+	defer recordedMu.Unlock()
+	var leaks []string
+	for _, r := range recorded {
+		if strings.Contains(r.text, awsfake.FakeSecretAccessKey) {
+			leaks = append(leaks, fmt.Sprintf("LEAK: %s: %s contains the AWS secret access key", r.test, r.stream))
+		}
+		if r.stream == "stdout" {
+			continue
+		}
+		for _, v := range secretValues {
+			if strings.Contains(r.text, v) {
+				leaks = append(leaks, fmt.Sprintf("LEAK: %s: %s contains a Secret value", r.test, r.stream))
+			}
+		}
+	}
+	return leaks
 }
