@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/firefly-oss/irsa-render/internal/awsarn"
 	"github.com/firefly-oss/irsa-render/internal/imageref"
 )
 
@@ -81,10 +82,13 @@ const (
 	DefaultMaxDocumentBytes = 16 << 20
 )
 
+// The region pattern accepts every partition's region names, as listed by
+// the regionRegex entries of aws-sdk-go-v2's partitions.json: a two-letter
+// prefix such as "eu" or "us-gov", or "eusc" for the aws-eusc partition
+// ("eusc-de-east-1").
 var (
-	roleARNPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):role/((?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})$`)
-	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	namePattern    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+	regionPattern = regexp.MustCompile(`^([a-z]{2}|eusc)(-[a-z]+)+-\d+$`)
+	namePattern   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 )
 
 // Token expiration bounds of the EKS pod identity webhook, in seconds.
@@ -110,8 +114,10 @@ func (o *Options) CheckSettings() error {
 	switch {
 	case o.RoleARN == "":
 		errs = append(errs, errors.New("--role-arn is required: the IAM role the runner assumes, such as arn:aws:iam::111122223333:role/firefly-runner"))
-	case !roleARNPattern.MatchString(o.RoleARN):
-		errs = append(errs, fmt.Errorf("--role-arn %q is not an IAM role ARN: expected arn:<partition>:iam::<12-digit account>:role/<name>", o.RoleARN))
+	default:
+		if _, err := awsarn.ParseRole(o.RoleARN); err != nil {
+			errs = append(errs, fmt.Errorf("--role-arn is not an IAM role ARN: %w", err))
+		}
 	}
 	switch {
 	case o.Region == "":

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/firefly-oss/irsa-render/facts"
+	"github.com/firefly-oss/irsa-render/internal/awsarn"
 	"github.com/firefly-oss/irsa-render/render"
 	"github.com/firefly-oss/irsa-render/trust"
 	"github.com/spf13/cobra"
@@ -232,20 +233,19 @@ func formatPolicy(flags *trustFlags, found *facts.Facts, roleARN string, subject
 
 // roleAccount returns the account of a role ARN.
 func roleAccount(arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || len(parts[4]) != 12 || !strings.HasPrefix(parts[5], "role/") {
-		return "", fmt.Errorf("%q is not an IAM role ARN such as arn:aws:iam::111122223333:role/firefly-runner", arn)
+	role, err := awsarn.ParseRole(arn)
+	if err != nil {
+		return "", err
 	}
-	return parts[4], nil
+	return role.Account, nil
 }
 
-// roleNameOf returns the last path element of a role ARN, or the default
-// role name.
+// roleNameOf returns the name of a role ARN, or the default role name.
 func roleNameOf(arn string) string {
-	if arn == "" {
-		return "ci-runner-worker-irsa"
+	if role, err := awsarn.ParseRole(arn); err == nil {
+		return role.Name
 	}
-	return arn[strings.LastIndexByte(arn, '/')+1:]
+	return "ci-runner-worker-irsa"
 }
 
 // writeAccountPolicies writes one policy per account runner.
