@@ -30,7 +30,12 @@ func ReadFile(path string) (*Facts, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseFacts(data, path, modTime)
+}
 
+// parseFacts reads facts from the content of the file at path; modTime
+// stands in for a missing lookup time.
+func parseFacts(data []byte, path string, modTime time.Time) (*Facts, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("facts file %s is not a JSON object: %w; %s", path, err, fileFormatHint)
@@ -41,6 +46,7 @@ func ReadFile(path string) (*Facts, error) {
 	}
 
 	var facts *Facts
+	var err error
 	if bytes.HasPrefix(bytes.TrimSpace(cluster), []byte("{")) {
 		facts, err = factsFromDescribeOutput(data)
 	} else {
