@@ -346,6 +346,9 @@ func kindName(n *yaml.Node) string {
 	case yaml.ScalarNode:
 		return "bare scalar"
 	case yaml.AliasNode:
+		if n.Alias != nil {
+			return kindName(n.Alias)
+		}
 		return "alias"
 	}
 	return "mapping"

@@ -8,7 +8,9 @@ import (
 
 // encodeDocument encodes a rewritten document anew, for changes the patch
 // writer cannot express as text edits. Comments survive as the YAML encoder
-// places them; flow collections, as in a JSON document, become blocks.
+// places them; flow collections, as in a JSON document, become blocks. A
+// document with CRLF line ends keeps them, so that the stream does not mix
+// line ends; YAML reads either as the same line break, in scalars too.
 func encodeDocument(seg []byte, root *yaml.Node) ([]byte, error) {
 	setBlockStyle(root)
 	text, err := encodeNode(root)
@@ -20,6 +22,9 @@ func encodeDocument(seg []byte, root *yaml.Node) ([]byte, error) {
 		b.WriteString("---\n")
 	}
 	b.WriteString(text)
+	if bytes.Contains(seg, []byte("\r\n")) {
+		return bytes.ReplaceAll(b.Bytes(), []byte("\n"), []byte("\r\n")), nil
+	}
 	return b.Bytes(), nil
 }
 

@@ -38,15 +38,18 @@ func annotateRole(opts *Options) func(*object, *report) bool {
 		for _, w := range wanted {
 			current, ok := annotation(o.node, w.key)
 			switch {
-			case ok && current == w.value:
+			case ok && current.Value == w.value && isString(current):
 				continue
-			case ok && !opts.Overwrite:
+			case ok && current.Value != w.value && !opts.Overwrite:
 				r.problems = append(r.problems, o.problem(
-					fmt.Sprintf("annotation %s is %q, not %q", w.key, current, w.value),
+					fmt.Sprintf("annotation %s is %q, not %q", w.key, current.Value, w.value),
 					"pass --overwrite to replace it, or change the chart's serviceAccount.annotations"))
 				continue
 			}
-			setAnnotation(o.node, w.key, w.value)
+			if err := setAnnotation(o.node, w.key, w.value); err != nil {
+				r.problems = append(r.problems, o.problem(err.Error(), "fix the chart so that metadata and metadata.annotations are mappings"))
+				continue
+			}
 			changed = true
 		}
 		return changed
@@ -121,8 +124,15 @@ func injectRegion(opts *Options) func(*workload, *report) bool {
 				r.notes = append(r.notes, w.obj.warning(c.label()+" is listed in "+AnnotationSkipContainers+"; region variables not added"))
 				continue
 			}
+			env := ensureSequence(c.node, "env")
+			if env == nil {
+				r.problems = append(r.problems, w.obj.problem(
+					fmt.Sprintf("%s: env is a %s, not a list of variables", c.label(), kindName(fieldNode(c.node.YNode(), "env"))),
+					"fix the chart values so that env is a list of name and value entries"))
+				continue
+			}
 			for _, name := range regionVariables {
-				if setEnv(w, c, name, opts, r) {
+				if setEnv(w, c, env, name, opts, r) {
 					changed = true
 				}
 			}
@@ -131,8 +141,7 @@ func injectRegion(opts *Options) func(*workload, *report) bool {
 	}
 }
 
-func setEnv(w *workload, c container, name string, opts *Options, r *report) bool {
-	env := ensureSequence(c.node, "env")
+func setEnv(w *workload, c container, env *yaml.Node, name string, opts *Options, r *report) bool {
 	var found []*yaml.Node
 	for _, item := range env.Content {
 		if item.Kind == yaml.MappingNode && scalarField(item, "name") == name {
@@ -156,6 +165,11 @@ func setEnv(w *workload, c container, name string, opts *Options, r *report) boo
 	}
 	value := fieldNode(entry, "value")
 	switch {
+	case value != nil && value.Kind != yaml.ScalarNode:
+		r.problems = append(r.problems, w.obj.problem(
+			fmt.Sprintf("%s: the value of %s is a %s, not a string", c.label(), name, kindName(value)),
+			"fix the chart values"))
+		return false
 	case value != nil && value.Value == opts.Region:
 		return false
 	case value != nil && !opts.Overwrite:
@@ -178,43 +192,68 @@ func annotateRoleHash(opts *Options) func(*workload, *report) bool {
 		if w.obj.kind == "Pod" {
 			return false
 		}
-		if current, ok := annotation(w.template, AnnotationRoleHash); ok && current == hash {
+		if current, ok := annotation(w.template, AnnotationRoleHash); ok && current.Value == hash && isString(current) {
 			return false
 		}
-		setAnnotation(w.template, AnnotationRoleHash, hash)
+		if err := setAnnotation(w.template, AnnotationRoleHash, hash); err != nil {
+			r.problems = append(r.problems, w.obj.problem("pod template: "+err.Error(), "fix the chart so that the pod template's metadata and metadata.annotations are mappings"))
+			return false
+		}
 		return true
 	}
 }
 
-// annotation returns metadata.annotations[key] of an object or pod template.
-func annotation(rn *kyaml.RNode, key string) (string, bool) {
+// annotation returns the value node of metadata.annotations[key] of an
+// object or pod template.
+func annotation(rn *kyaml.RNode, key string) (*yaml.Node, bool) {
 	v := fieldNode(mapField(mapField(rn.YNode(), "metadata"), "annotations"), key)
-	if v == nil {
-		return "", false
-	}
-	return v.Value, true
+	return v, v != nil
+}
+
+// isString reports whether n is a string scalar. Kubernetes rejects an
+// annotation whose value is a number or a boolean, such as an unquoted
+// sts-regional-endpoints: true, so such a value is quoted even when its text
+// is right.
+func isString(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str"
 }
 
 // setAnnotation sets metadata.annotations[key], creating the mappings on the
-// way. An existing value node is changed in place so that its quoting stays.
-func setAnnotation(rn *kyaml.RNode, key, value string) {
+// way. An existing scalar value is changed in place so that its quoting
+// stays. It fails when metadata or annotations holds something other than a
+// mapping or null.
+func setAnnotation(rn *kyaml.RNode, key, value string) error {
 	meta := ensureMapping(rn, "metadata")
+	if meta == nil {
+		return fmt.Errorf("metadata is a %s, not a mapping", kindName(fieldNode(rn.YNode(), "metadata")))
+	}
 	annotations := ensureMapping(kyaml.NewRNode(meta), "annotations")
-	if v := fieldNode(annotations, key); v != nil {
-		setScalar(v, value)
-		return
+	if annotations == nil {
+		return fmt.Errorf("metadata.annotations is a %s, not a mapping", kindName(fieldNode(meta, "annotations")))
+	}
+	for i := 0; i+1 < len(annotations.Content); i += 2 {
+		if annotations.Content[i].Value != key {
+			continue
+		}
+		if v := annotations.Content[i+1]; v.Kind == yaml.ScalarNode {
+			setScalar(v, value)
+		} else {
+			annotations.Content[i+1] = stringNode(value)
+		}
+		return nil
 	}
 	annotations.Content = append(annotations.Content, stringNode(key), stringNode(value))
+	return nil
 }
 
 // ensureMapping returns the mapping at key, adding an empty one when the
-// key is missing or null.
+// key is missing or null, or nil when the key holds another kind of value.
 func ensureMapping(rn *kyaml.RNode, key string) *yaml.Node {
 	return ensureField(rn.YNode(), key, yaml.MappingNode, "!!map")
 }
 
 // ensureSequence returns the sequence at key, adding an empty one when the
-// key is missing or null.
+// key is missing or null, or nil when the key holds another kind of value.
 func ensureSequence(rn *kyaml.RNode, key string) *yaml.Node {
 	return ensureField(rn.YNode(), key, yaml.SequenceNode, "!!seq")
 }
@@ -225,6 +264,11 @@ func ensureField(m *yaml.Node, key string, kind yaml.Kind, tag string) *yaml.Nod
 			continue
 		}
 		v := m.Content[i+1]
+		if v.Kind == yaml.AliasNode && v.Alias != nil {
+			// The anchored collection is shared, so the change shows
+			// wherever the alias is used.
+			v = v.Alias
+		}
 		if v.Kind == kind {
 			return v
 		}
@@ -232,7 +276,7 @@ func ensureField(m *yaml.Node, key string, kind yaml.Kind, tag string) *yaml.Nod
 			m.Content[i+1] = &yaml.Node{Kind: kind, Tag: tag}
 			return m.Content[i+1]
 		}
-		return v
+		return nil
 	}
 	v := &yaml.Node{Kind: kind, Tag: tag}
 	m.Content = append(m.Content, stringNode(key), v)

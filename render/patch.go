@@ -14,10 +14,11 @@ import (
 // original bytes where the tree changed, so that everything the filters did
 // not touch (comments, quoting, indentation, blank lines) stays as it was.
 // It supports the changes the filters make: a scalar whose value changed,
-// keys added at the end of a mapping, items added at the end of a sequence,
-// and an empty flow collection ("{}", "[]") that gained content. For
-// anything else, or when the patched text does not parse back into the
-// rewritten tree, the document is encoded anew (see encodeDocument).
+// keys added at the end of a mapping and items added at the end of a
+// sequence. An empty flow collection ("{}", "[]") or a null value that
+// gained content becomes a block. For anything else, or when the patched
+// text does not parse back into the rewritten tree, the document is encoded
+// anew (see encodeDocument).
 
 var errUnsupportedEdit = errors.New("change cannot be written as a text edit")
 
@@ -80,6 +81,10 @@ func (p *patcher) apply() []byte {
 // key or dash that owns the node, used when an empty flow collection turns
 // into a block.
 func (p *patcher) diff(before, after *yaml.Node, indent int) error {
+	if before.Kind == yaml.ScalarNode && before.ShortTag() == "!!null" &&
+		(after.Kind == yaml.MappingNode || after.Kind == yaml.SequenceNode) {
+		return p.expandNull(before, after, indent)
+	}
 	if before.Kind != after.Kind {
 		return errUnsupportedEdit
 	}
@@ -210,18 +215,76 @@ func (p *patcher) expandEmptyFlow(before *yaml.Node, added []*yaml.Node, indent 
 	if (step == 2 && token != "{}") || (step == 1 && token != "[]") {
 		return errUnsupportedEdit
 	}
+	return p.replaceWithBlock(start, start+2, added, step, indent)
+}
+
+// expandNull turns a null value ("key:" with nothing after it, "~" or
+// "null") into a block holding the entries of the collection that replaced
+// it.
+func (p *patcher) expandNull(before, after *yaml.Node, indent int) error {
+	if len(after.Content) == 0 || before.Anchor != "" || before.Style != 0 {
+		return errUnsupportedEdit
+	}
+	step := 2
+	if after.Kind == yaml.SequenceNode {
+		step = 1
+	}
+	start, ok := p.offset(before.Line, before.Column)
+	if !ok {
+		return errUnsupportedEdit
+	}
+
+	if before.Value != "" {
+		end := start + len(before.Value)
+		if end > len(p.data) || string(p.data[start:end]) != before.Value {
+			return errUnsupportedEdit
+		}
+		return p.replaceWithBlock(start, end, after.Content, step, indent)
+	}
+	// An empty value sits right after the colon. The block goes at the end
+	// of the line, after any comment, and trailing spaces go.
+	lineEnd := len(p.data)
+	if i := bytes.IndexByte(p.data[start:], '\n'); i >= 0 {
+		lineEnd = start + i
+	}
+	if lineEnd > start && p.data[lineEnd-1] == '\r' {
+		lineEnd--
+	}
+	rest := bytes.TrimLeft(p.data[start:lineEnd], " \t")
+	if len(rest) > 0 && rest[0] != '#' {
+		return errUnsupportedEdit
+	}
+
+	insertAt := lineEnd
+	if len(rest) == 0 {
+		insertAt = start
+	}
+	text, err := encodeEntries(after.Content, step)
+	if err != nil {
+		return err
+	}
+	block := strings.TrimSuffix(p.indentText(text, indent+2), p.eol)
+	p.edits = append(p.edits, edit{start: insertAt, end: lineEnd, text: p.eol + block})
+	return nil
+}
+
+// replaceWithBlock replaces data[start:end], a token after a key or a dash,
+// with the entries as a block indented two columns deeper than indent. The
+// spaces before the token go too. A token alone on its line is replaced by
+// the block's first line; otherwise the block starts on a new line.
+func (p *patcher) replaceWithBlock(start, end int, added []*yaml.Node, step, indent int) error {
 	text, err := encodeEntries(added, step)
 	if err != nil {
 		return err
 	}
-	// The spaces between the key's colon and "{}" go too, because the block
-	// starts on the next line.
-	tokenEnd := start + 2
 	for start > 0 && p.data[start-1] == ' ' {
 		start--
 	}
 	block := strings.TrimSuffix(p.indentText(text, indent+2), p.eol)
-	p.edits = append(p.edits, edit{start: start, end: tokenEnd, text: p.eol + block})
+	if start > 0 && p.data[start-1] != '\n' {
+		block = p.eol + block
+	}
+	p.edits = append(p.edits, edit{start: start, end: end, text: block})
 	return nil
 }
 

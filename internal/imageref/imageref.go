@@ -83,9 +83,11 @@ func checkRepository(name string) error {
 }
 
 // isRegistry reports whether the first path component names a registry host,
-// which is how Docker tells "registry.example.com/app" from "library/app".
+// which is how Docker tells "registry.example.com/app" from "library/app": a
+// dot, a port, brackets, "localhost", or an uppercase letter, which a path
+// component cannot hold.
 func isRegistry(component string) bool {
-	return strings.ContainsAny(component, ".:[") || component == "localhost"
+	return strings.ContainsAny(component, ".:[") || component == "localhost" || strings.ToLower(component) != component
 }
 
 // Registry returns the registry host of the reference, with port, or "" when
