@@ -163,8 +163,16 @@ func (s *runState) rewrite() {
 		injectRegion(opts),
 		annotateRoleHash(opts),
 	}
+	workloads := s.runnerWorkloads()
+	if len(workloads) == 0 && len(s.problems) == 0 {
+		// Passing such a stream through would install the runner without
+		// IRSA, or hide a --image-repository that matches nothing.
+		s.problems = append(s.problems, Problem{Document: "input",
+			Message: fmt.Sprintf("no runner workload in the stream: no pod template runs a %s image", describeMatcher(opts.ImageRepository)),
+			Fix:     "check --image-repository, and that the stream is the ci-runner-worker chart's"})
+	}
 	targets := s.serviceAccountTargets()
-	for _, w := range s.runnerWorkloads() {
+	for _, w := range workloads {
 		before := copyTree(w.obj.doc.root)
 		changed := false
 		for _, f := range workloadFilters {

@@ -1495,6 +1495,44 @@ func TestRenderWorkloadKinds(t *testing.T) {
 }
 
 func TestRenderOtherWorkloadUntouched(t *testing.T) {
+	web := `---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ci
+spec:
+  template:
+    spec:
+      serviceAccountName: runner
+      containers:
+        - name: web
+          image: nginx:latest
+`
+	runner := `---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: runner
+  namespace: ci
+spec:
+  template:
+    spec:
+      serviceAccountName: runner
+      containers:
+        - name: runner
+          image: public.ecr.aws/firefly/ci-runner-worker:v0.6.26
+`
+	out, result := mustRender(t, standardOptions(), serviceAccountDoc+web+runner)
+	if !strings.Contains(out, web) {
+		t.Errorf("the nginx Deployment changed:\n%s", out)
+	}
+	if result.Rewritten != 2 {
+		t.Errorf("Rewritten = %d, want 2 (the ServiceAccount and the runner)", result.Rewritten)
+	}
+}
+
+func TestRenderWithoutRunnerRejected(t *testing.T) {
 	in := serviceAccountDoc + `---
 apiVersion: apps/v1
 kind: Deployment
@@ -1509,15 +1547,16 @@ spec:
         - name: web
           image: nginx:latest
 `
-	out, result := mustRender(t, standardOptions(), in)
-	if in != out {
-		t.Errorf("output differs from the input:\n%s", out)
+	r, err := New(standardOptions())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if result.Rewritten != 0 {
-		t.Errorf("Rewritten = %d, want 0", result.Rewritten)
+	out, _, err := r.Render([]byte(in))
+	if out != nil {
+		t.Errorf("output has %d bytes, want none", len(out))
 	}
-	if notes := warningsText(result.Notes); !strings.Contains(notes, "left alone: no runner workload uses it") {
-		t.Errorf("notes %q do not mention the ServiceAccount", notes)
+	if err == nil || !strings.Contains(err.Error(), "no runner workload in the stream") {
+		t.Errorf("Render error = %v, want one saying there is no runner workload", err)
 	}
 }
 
