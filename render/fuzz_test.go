@@ -154,3 +154,28 @@ func mayBeRewritten(d *document, m imageMatcher) bool {
 	}
 	return false
 }
+
+func FuzzSplitStream(f *testing.F) {
+	for _, seed := range []string{"", "---\n", "a: 1\n---\nb: 2\n", "--- \r\na: 1\r\n----\n---\tx\n", "---", "a\n...\n---\nb"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		segments := splitStream(data)
+		var joined []byte
+		for i, seg := range segments {
+			if len(seg.data) == 0 {
+				t.Fatalf("segment %d is empty", i+1)
+			}
+			if i > 0 && !isDocumentStart(firstLine(seg.data)) {
+				t.Fatalf("segment %d does not start with a document marker: %q", i+1, seg.data)
+			}
+			if seg.index != i+1 {
+				t.Fatalf("segment %d has index %d", i+1, seg.index)
+			}
+			joined = append(joined, seg.data...)
+		}
+		if string(joined) != string(data) {
+			t.Fatalf("segments do not add up to the input")
+		}
+	})
+}
