@@ -75,7 +75,7 @@ flags win over variables, variables over the file.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	flags.register(cmd.Flags())
 	cmd.CompletionOptions.DisableDefaultCmd = true
-	cmd.AddCommand(a.argocdCommand(), a.factsCommand(), a.schemaCommand(), a.trustPolicyCommand())
+	cmd.AddCommand(a.argocdCommand(), a.doctorCommand(), a.factsCommand(), a.schemaCommand(), a.trustPolicyCommand(), a.valuesCommand())
 	return cmd
 }
 
