@@ -20,26 +20,35 @@ func (r ServiceAccountRef) String() string {
 // without a namespace take namespace; when that is empty too, the result
 // would be a guess, so it is an error.
 func RunnerServiceAccounts(in []byte, repository, namespace string) ([]ServiceAccountRef, error) {
-	s := &runState{r: &Renderer{opts: Options{Namespace: namespace, MaxDocumentBytes: DefaultMaxDocumentBytes}, matcher: newImageMatcher(repository)}, result: &Result{}}
-	s.parse(splitStream(in))
-	if len(s.problems) > 0 {
-		return nil, s.problems
-	}
+	r := &Renderer{opts: Options{Namespace: namespace, MaxDocumentBytes: DefaultMaxDocumentBytes}, matcher: newImageMatcher(repository)}
+	var problems Problems
 	seen := map[ServiceAccountRef]bool{}
-	for _, w := range s.runnerWorkloads() {
-		name, _, p := w.serviceAccount()
-		if p != nil {
-			s.problems = append(s.problems, *p)
+	for _, seg := range splitStream(in) {
+		doc, err := parseDocument(seg, namespace)
+		if err != nil {
+			res := &docResult{seg: seg}
+			res.addError(err)
+			problems = append(problems, res.problems...)
 			continue
 		}
-		if w.obj.namespace == "" {
-			s.problems = append(s.problems, w.obj.problem("has no namespace, so the ServiceAccount's subject is unknown", "pass --namespace with the release namespace"))
-			continue
+		for _, o := range doc.objects {
+			w := asWorkload(o)
+			if w == nil || len(w.runnerContainers(r.matcher)) == 0 {
+				continue
+			}
+			name, _, p := w.serviceAccount()
+			switch {
+			case p != nil:
+				problems = append(problems, *p)
+			case o.namespace == "":
+				problems = append(problems, o.problem("has no namespace, so the ServiceAccount's subject is unknown", "pass --namespace with the release namespace"))
+			default:
+				seen[ServiceAccountRef{Namespace: o.namespace, Name: name}] = true
+			}
 		}
-		seen[ServiceAccountRef{Namespace: w.obj.namespace, Name: name}] = true
 	}
-	if len(s.problems) > 0 {
-		return nil, s.problems
+	if len(problems) > 0 {
+		return nil, problems
 	}
 	if len(seen) == 0 {
 		return nil, fmt.Errorf("the stream has no runner workload (no pod template runs a %s image)", describeMatcher(repository))

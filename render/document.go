@@ -201,20 +201,15 @@ func newObject(doc *document, node *yaml.Node, item int, defaultNamespace string
 // decodeSingle parses data, which must hold at most one YAML document, and
 // returns its root node, or nil when the document has no content.
 func decodeSingle(data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
+	if hasEndMarker(data) {
+		// yaml.Unmarshal reads only the first document and would miss one
+		// that starts after "..." without "---"; the decoder sees it.
+		if err := decodeOnlyDocument(data, &doc); err != nil {
 			return nil, err
 		}
-		return nil, errors.New(`a second document starts after a "..." end marker without "---"`)
+	} else if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -224,6 +219,27 @@ func decodeSingle(data []byte) (*yaml.Node, error) {
 		return nil, nil
 	}
 	return root, nil
+}
+
+// hasEndMarker reports whether a line of data starts with the "..."
+// document end marker.
+func hasEndMarker(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("...")) || bytes.Contains(data, []byte("\n..."))
+}
+
+func decodeOnlyDocument(data []byte, doc *yaml.Node) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(doc); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return err
+		}
+		return errors.New(`a second document starts after a "..." end marker without "---"`)
+	}
+	return nil
 }
 
 // checkBytes rejects input that YAML parsers disagree on or that Helm never
