@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /clusters", s.handleListClusters)
 	mux.HandleFunc("GET /clusters/{name}", s.handleDescribeCluster)
 	mux.HandleFunc("GET /clusters/{name}/pod-identity-associations", s.handleListPodIdentityAssociations)
+	mux.HandleFunc("GET /clusters/{name}/pod-identity-associations/{id}", s.handleDescribePodIdentityAssociation)
 	mux.HandleFunc("POST /{$}", s.handleQuery)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		jsonProtocol{}.writeError(w, http.StatusNotFound, "UnknownOperationException",
