@@ -43,6 +43,9 @@ type LockEntry struct {
 // ReadLock reads the lock file at path. A missing or empty file is an empty
 // lock. Every other problem is an error that names the file.
 func ReadLock(path string) (*LockFile, error) {
+	if path == "" {
+		return &LockFile{Version: LockVersion}, nil
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &LockFile{Version: LockVersion}, nil

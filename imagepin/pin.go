@@ -9,7 +9,7 @@ import (
 type Pinner struct {
 	Resolver *Resolver
 	// LockPath is the lock file, read on every Pin call and written when an
-	// entry changed.
+	// entry changed. Empty means no lock file: every Pin asks the registry.
 	LockPath string
 }
 
@@ -49,7 +49,7 @@ func (p *Pinner) Pin(ctx context.Context, images []string, refresh bool) (map[st
 			changed = true
 		}
 	}
-	if changed {
+	if changed && p.LockPath != "" {
 		if err := lock.WriteLock(p.LockPath); err != nil {
 			return nil, err
 		}

@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"sort"
+
+	"github.com/firefly-oss/irsa-render/internal/imageref"
 )
 
 // ServiceAccountRef names a ServiceAccount.
@@ -66,4 +68,50 @@ func describeMatcher(repository string) string {
 		return DefaultRunnerImageName
 	}
 	return repository
+}
+
+// RunnerImages returns the "repository:tag" references that the runner
+// images of a stream are pinned to with opts, sorted and without
+// duplicates: the references whose digests Options.ImageDigests must hold.
+// Images already pinned to a digest are left out.
+func RunnerImages(in []byte, opts Options) ([]string, error) {
+	matcher := newImageMatcher(opts.ImageRepository)
+	var problems Problems
+	seen := map[string]bool{}
+	for _, seg := range splitStream(in) {
+		doc, err := parseDocument(seg, opts.Namespace)
+		if err != nil {
+			res := &docResult{seg: seg}
+			res.addError(err)
+			problems = append(problems, res.problems...)
+			continue
+		}
+		for _, o := range doc.objects {
+			w := asWorkload(o)
+			if w == nil {
+				continue
+			}
+			for _, c := range w.runnerContainers(matcher) {
+				ref, err := imageref.Parse(scalarField(c.node.YNode(), "image"))
+				if err != nil {
+					continue
+				}
+				var r report
+				next, ok := pinTarget(w, c, ref, &opts, &r)
+				problems = append(problems, r.problems...)
+				if ok && next.Digest == "" {
+					seen[next.Repository+":"+next.Tag] = true
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	images := make([]string, 0, len(seen))
+	for image := range seen {
+		images = append(images, image)
+	}
+	sort.Strings(images)
+	return images, nil
 }

@@ -76,20 +76,50 @@ func pinContainerImage(w *workload, c container, opts *Options, r *report) bool 
 		r.problems = append(r.problems, w.obj.problem(c.label()+": "+err.Error(), "fix the image in the chart values"))
 		return false
 	}
+	next, ok := pinTarget(w, c, ref, opts, r)
+	if !ok {
+		return false
+	}
+	if opts.ImageDigests != nil && next.Digest == "" {
+		key := next.Repository + ":" + next.Tag
+		digest, found := opts.ImageDigests[key]
+		if !found {
+			r.problems = append(r.problems, w.obj.problem(
+				fmt.Sprintf("%s: no digest was resolved for %s", c.label(), key),
+				"check the registry, or drop --resolve-digest to pin the tag alone"))
+			return false
+		}
+		next.Digest = digest
+		if opts.DigestOnly {
+			next.Tag = ""
+		}
+	}
+	if next == ref {
+		return false
+	}
+	setScalar(imageNode, next.String())
+	return true
+}
+
+// pinTarget decides the runner image's pinned reference, before any digest
+// lookup. It returns false when the image stays as it is: already pinned to
+// a digest, or unpinnable, which it reports.
+func pinTarget(w *workload, c container, ref imageref.Reference, opts *Options, r *report) (imageref.Reference, bool) {
 	pin := opts.ImageTag
 	switch {
 	case ref.Digest != "":
 		if imageref.IsSHA256Digest(pin) && pin != ref.Digest {
 			r.warnings = append(r.warnings, w.obj.warning(fmt.Sprintf("%s: runner image %s is already pinned to a digest; kept it instead of %s", c.label(), ref, pin)))
 		}
-		return false
+		return ref, false
 	case pin == "":
 		if !ref.Pinned() {
 			r.problems = append(r.problems, w.obj.problem(
 				fmt.Sprintf("%s: runner image %s is not pinned", c.label(), ref),
 				"pass --image-tag with a release such as v0.6.26 or a digest, or set repository.tag in the chart values"))
+			return ref, false
 		}
-		return false
+		return ref, true
 	}
 	next := ref
 	if imageref.IsSHA256Digest(pin) {
@@ -97,20 +127,16 @@ func pinContainerImage(w *workload, c container, opts *Options, r *report) bool 
 		if !ref.Pinned() {
 			next.Tag = ""
 		}
-	} else {
-		if ref.Tag == pin {
-			return false
-		}
-		if ref.Pinned() && !opts.Overwrite {
-			r.problems = append(r.problems, w.obj.problem(
-				fmt.Sprintf("%s: runner image is pinned to %s, not %s", c.label(), ref.Tag, pin),
-				"pass --overwrite to replace the tag, or drop --image-tag to keep it"))
-			return false
-		}
-		next.Tag = pin
+		return next, true
 	}
-	setScalar(imageNode, next.String())
-	return true
+	if ref.Tag != pin && ref.Pinned() && !opts.Overwrite {
+		r.problems = append(r.problems, w.obj.problem(
+			fmt.Sprintf("%s: runner image is pinned to %s, not %s", c.label(), ref.Tag, pin),
+			"pass --overwrite to replace the tag, or drop --image-tag to keep it"))
+		return ref, false
+	}
+	next.Tag = pin
+	return next, true
 }
 
 // injectRegion sets AWS_REGION and AWS_DEFAULT_REGION in every container

@@ -67,6 +67,13 @@ type Options struct {
 	// workloads use but the stream lacks into a warning: the user manages it
 	// outside the chart and annotates it there.
 	AllowMissingServiceAccount bool
+	// ImageDigests maps "repository:tag" to the digest that tag resolved
+	// to. When set, every runner image is pinned to its tag and digest, and
+	// a runner image without an entry is a problem: a render never falls
+	// back to the tag alone. See RunnerImages.
+	ImageDigests map[string]string
+	// DigestOnly drops the tag when a digest from ImageDigests is pinned.
+	DigestOnly bool
 	// Validator, when set, checks every output document before any is written.
 	Validator Validator
 	// MaxInputBytes caps the stream size; 0 means DefaultMaxInputBytes.

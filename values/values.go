@@ -31,6 +31,10 @@ type Settings struct {
 	// because the chart's default tag is latest. A digest alone is
 	// rejected: the chart renders "<registry><name>:<tag>".
 	ImageTag string
+	// ImageDigest, when set, follows the tag in repository.tag as
+	// "<tag>@<digest>", which the chart renders as a reference pinned to
+	// both.
+	ImageDigest string
 	// STSRegionalEndpoints sets eks.amazonaws.com/sts-regional-endpoints: "true".
 	STSRegionalEndpoints bool
 	// TokenExpiration sets eks.amazonaws.com/token-expiration, in seconds.
@@ -153,6 +157,9 @@ func (s Settings) check() error {
 	case imageref.IsSHA256Digest(s.ImageTag):
 		errs = append(errs, fmt.Errorf("--image-tag %s is a digest, but the chart renders the image as <registry><name>:<tag>: give a tag, such as v0.6.26", s.ImageTag))
 	}
+	if s.ImageDigest != "" && !imageref.IsSHA256Digest(s.ImageDigest) {
+		errs = append(errs, fmt.Errorf("image digest %q is not sha256: and 64 hex digits", s.ImageDigest))
+	}
 	if s.ServiceAccountName != "" && !dnsSubdomain.MatchString(s.ServiceAccountName) {
 		errs = append(errs, fmt.Errorf("--service-account %q is not a valid ServiceAccount name: use lowercase letters, digits, - and .", s.ServiceAccountName))
 	}
@@ -228,7 +235,7 @@ type assignment struct {
 // values.yaml. customImage.env and the role hash are handled apart.
 func assignments(s Settings) []assignment {
 	list := []assignment{
-		{path: []string{"repository", "tag"}, value: s.ImageTag, source: sourceImageTag},
+		{path: []string{"repository", "tag"}, value: s.imageTagValue(), source: s.imageTagSource()},
 	}
 	if s.ServiceAccountName != "" {
 		list = append(list, assignment{path: []string{"serviceAccount", "name"}, value: s.ServiceAccountName, source: sourceServiceAccount})
@@ -271,4 +278,19 @@ func roleHash(s Settings) string {
 		TokenExpiration:      s.TokenExpiration,
 	}
 	return options.RoleHash()
+}
+
+// imageTagValue is repository.tag: the tag, with the digest when resolved.
+func (s Settings) imageTagValue() string {
+	if s.ImageDigest == "" {
+		return s.ImageTag
+	}
+	return s.ImageTag + "@" + s.ImageDigest
+}
+
+func (s Settings) imageTagSource() string {
+	if s.ImageDigest == "" {
+		return sourceImageTag
+	}
+	return sourceImageTag + ", digest from the registry (--resolve-digest)"
 }

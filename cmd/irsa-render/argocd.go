@@ -274,6 +274,15 @@ func (a *app) renderAndWrite(ctx context.Context, flags *renderFlags, in []byte)
 	if err := applyFacts(&flags.opts, found); err != nil {
 		return err
 	}
+	if flags.pin.enabled() {
+		images, err := render.RunnerImages(in, flags.opts)
+		if err != nil {
+			return err
+		}
+		if flags.opts.ImageDigests, err = flags.pin.resolve(ctx, images); err != nil {
+			return err
+		}
+	}
 	flags.opts.MaxInputBytes = flags.maxInputBytes
 	r, err := render.New(flags.opts)
 	if err != nil {

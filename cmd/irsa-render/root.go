@@ -17,6 +17,7 @@ import (
 type renderFlags struct {
 	opts          render.Options
 	cluster       clusterFlags
+	pin           pinFlags
 	config        string
 	logFile       string
 	maxInputBytes int64
@@ -39,6 +40,8 @@ func (f *renderFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.logFile, "log-file", "", "also append warnings and errors to this file (Helm discards a post-renderer's stderr on success)")
 	fs.StringVar(&f.config, "config", "", "YAML file of settings whose keys are flag names (env IRSA_RENDER_CONFIG)")
 	f.cluster.register(fs)
+	f.pin.register(fs)
+	fs.BoolVar(&f.opts.DigestOnly, "digest-only", false, "with --resolve-digest, pin the digest alone, without the tag")
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -27,6 +27,9 @@ type valuesFlags struct {
 	accounts      []string
 	outputDir     string
 	config        string
+	pin           pinFlags
+	// imageRepository names the runner image for --resolve-digest.
+	imageRepository string
 }
 
 func (a *app) valuesCommand() *cobra.Command {
@@ -69,8 +72,13 @@ post-renderer can run: helm install ... -f irsa-values.yaml.`,
 	fs.StringArrayVar(&flags.accounts, "account", nil, "NAME=ROLE_ARN of one runner per AWS account; repeatable; writes values-NAME.yaml into --output-dir")
 	fs.StringVar(&flags.outputDir, "output-dir", ".", "folder for the files that --account writes")
 	fs.StringVar(&flags.config, "config", "", "YAML file of settings whose keys are flag names")
+	fs.StringVar(&flags.imageRepository, "image-repository", defaultRunnerRepository, "repository of the runner image, for --resolve-digest")
+	flags.pin.register(fs)
 	return cmd
 }
+
+// defaultRunnerRepository is the chart's default runner image repository.
+const defaultRunnerRepository = "public.ecr.aws/firefly/ci-runner-worker"
 
 func (a *app) values(cmd *cobra.Command, flags *valuesFlags) error {
 	found, err := a.resolveFacts(cmd.Context(), &flags.cluster, flags.region)
@@ -81,6 +89,14 @@ func (a *app) values(cmd *cobra.Command, flags *valuesFlags) error {
 	flags.settings.Now = time.Now().UTC()
 	if flags.check != "" {
 		return a.checkValues(flags)
+	}
+	if flags.pin.enabled() {
+		image := flags.imageRepository + ":" + flags.settings.ImageTag
+		digests, err := flags.pin.resolve(cmd.Context(), []string{image})
+		if err != nil {
+			return err
+		}
+		flags.settings.ImageDigest = digests[image]
 	}
 	if flags.writeSchema {
 		if err := a.writeValuesSchema(flags); err != nil {
