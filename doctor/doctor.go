@@ -40,6 +40,8 @@ type Clients struct {
 	IAM IAMAPI
 	EKS EKSAPI
 	STS STSAPI
+	// Registry, when set, compares pinned digests with their tags.
+	Registry DigestResolver
 }
 
 // NewClients builds the IAM, EKS and STS clients from cfg.
@@ -73,6 +75,7 @@ func Run(ctx context.Context, in Input, clients Clients) Report {
 		r.checkPodIdentity(ctx),
 		r.checkStaticCredentials(),
 		r.checkRunnerImage(),
+		r.checkImageDigest(ctx),
 		r.checkPermissions(),
 	}}
 }

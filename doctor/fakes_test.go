@@ -183,8 +183,8 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) run(t *testing.T) Report {
 	t.Helper()
 	report := Run(context.Background(), f.in, Clients{IAM: f.iam, EKS: f.eks, STS: f.sts})
-	if len(report.Results) != 8 {
-		t.Fatalf("results = %d, want 8", len(report.Results))
+	if len(report.Results) != 9 {
+		t.Fatalf("results = %d, want 9", len(report.Results))
 	}
 	return report
 }

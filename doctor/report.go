@@ -30,6 +30,7 @@ const (
 	CheckPodIdentity        = "pod-identity"
 	CheckStaticCredentials  = "static-credentials"
 	CheckRunnerImage        = "runner-image"
+	CheckImageDigest        = "image-digest"
 	CheckPermissions        = "permissions"
 )
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/firefly-oss/irsa-render/doctor"
 	"github.com/firefly-oss/irsa-render/facts"
+	"github.com/firefly-oss/irsa-render/imagepin"
 	"github.com/firefly-oss/irsa-render/internal/awsarn"
 	"github.com/spf13/cobra"
 )
@@ -21,6 +22,7 @@ type doctorFlags struct {
 	file            string
 	output          string
 	minImageVersion string
+	checkDigest     bool
 }
 
 // postRendererOnlyFlags change nothing that doctor checks. They are
@@ -77,6 +79,7 @@ Exit codes: 0 when no check failed (warnings allowed), 1 when a check failed,
 	fs.Lookup("log-file").Usage = "also append warnings and errors to this file"
 	fs.StringVarP(&flags.file, "filename", "f", "", "rendered manifests to check; - for stdin (default: stdin when it is not a terminal)")
 	fs.StringVar(&flags.output, "output", "text", "report format: text or json")
+	fs.BoolVar(&flags.checkDigest, "check-digest", false, "compare each runner image pinned to tag@digest with what the tag points at in the registry")
 	fs.StringVar(&flags.minImageVersion, "min-image-version", "", "oldest runner version accepted, such as v0.6.0 (default: no version check)")
 	for _, name := range postRendererOnlyFlags {
 		if err := fs.MarkHidden(name); err != nil {
@@ -113,6 +116,9 @@ func (a *app) doctor(ctx context.Context, flags *doctorFlags) error {
 		return err
 	}
 
+	if flags.checkDigest {
+		clients.Registry = imagepin.NewResolver(imagepin.Options{Timeout: flags.pin.timeout})
+	}
 	report := doctor.Run(ctx, in, clients)
 	if flags.output == "json" {
 		err = doctor.WriteJSON(a.out, report)

@@ -147,7 +147,7 @@ func TestDoctorJSONHasOneEntryPerCheck(t *testing.T) {
 	if err := json.Unmarshal([]byte(got.stdout), &entries); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, got.stdout)
 	}
-	want := []string{"cluster", "oidc-provider", "trust-policy", "credential-lifetime", "pod-identity", "static-credentials", "runner-image", "permissions"}
+	want := []string{"cluster", "oidc-provider", "trust-policy", "credential-lifetime", "pod-identity", "static-credentials", "runner-image", "image-digest", "permissions"}
 	if len(entries) != len(want) {
 		t.Fatalf("entries = %d, want %d", len(entries), len(want))
 	}
@@ -179,7 +179,7 @@ func TestDoctorTextReport(t *testing.T) {
 		"failed   trust-policy ",
 		"statement 0 allows system:serviceaccount:default:ci-runner-worker, the chart renders namespace firefly",
 		"fix: replace statement 0 of the trust policy with this one, which adds the runner's values to its conditions:",
-		"8 checks: 7 passed, 0 warning(s), 1 failed, 0 skipped",
+		"9 checks: 7 passed, 0 warning(s), 1 failed, 1 skipped",
 	} {
 		if !strings.Contains(got.stdout, want) {
 			t.Errorf("text report lacks %q:\n%s", want, got.stdout)
@@ -188,7 +188,7 @@ func TestDoctorTextReport(t *testing.T) {
 	if strings.Contains(got.stdout, "\x1b[") {
 		t.Error("text report has colour codes although stdout is not a terminal")
 	}
-	if !strings.Contains(got.stderr, "1 of 8 checks failed") {
+	if !strings.Contains(got.stderr, "1 of 9 checks failed") {
 		t.Errorf("stderr = %q, want the count of failed checks", got.stderr)
 	}
 }
@@ -509,4 +509,18 @@ func TestDoctorFactsFile(t *testing.T) {
 	if missing.code != 2 || !strings.Contains(missing.stderr, "--facts") {
 		t.Errorf("missing facts file: exit %d, stderr %q; want 2 naming --facts", missing.code, missing.stderr)
 	}
+}
+
+func TestDoctorImageDigestCheck(t *testing.T) {
+	fake := newDoctorFake(t, nil)
+	repository := startRegistry(t)
+	pinned := pushImage(t, repository, "v0.6.26")
+	stream := []byte(strings.Replace(string(healthyStream(t)), "public.ecr.aws/firefly/ci-runner-worker:v0.6.26", repository+":v0.6.26@"+pinned, 1))
+
+	_, checks := runDoctor(t, fake, stream, "--check-digest")
+	assertCheck(t, checks, "image-digest", "passed", []string{"still points at the pinned digest " + pinned}, nil)
+
+	moved := pushImage(t, repository, "v0.6.26")
+	_, checks = runDoctor(t, fake, stream, "--check-digest")
+	assertCheck(t, checks, "image-digest", "warning", []string{"now points at " + moved + ", but the runner is pinned to " + pinned}, []string{"--refresh-images"})
 }

@@ -1,0 +1,60 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/firefly-oss/irsa-render/imagepin"
+	"github.com/firefly-oss/irsa-render/internal/imageref"
+)
+
+// fixedRegistry answers every tag with one digest, or an error.
+type fixedRegistry struct {
+	digest string
+	err    error
+}
+
+func (f fixedRegistry) Resolve(_ context.Context, image string) (imagepin.Resolution, error) {
+	return imagepin.Resolution{Image: image, Digest: f.digest}, f.err
+}
+
+const (
+	pinnedDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	movedDigest  = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+)
+
+func TestImageDigestCheck(t *testing.T) {
+	pinned := Image{Reference: imageref.Reference{Repository: "public.ecr.aws/firefly/ci-runner-worker", Tag: "v0.6.26", Digest: pinnedDigest}}
+	tests := []struct {
+		name        string
+		registry    DigestResolver
+		images      []Image
+		wantStatus  Status
+		wantMessage string
+		wantFix     string
+	}{
+		{name: "tag unchanged", registry: fixedRegistry{digest: pinnedDigest}, images: []Image{pinned}, wantStatus: Passed, wantMessage: "still points at the pinned digest"},
+		{name: "tag moved", registry: fixedRegistry{digest: movedDigest}, images: []Image{pinned}, wantStatus: Warning,
+			wantMessage: "tag public.ecr.aws/firefly/ci-runner-worker:v0.6.26 now points at " + movedDigest + ", but the runner is pinned to " + pinnedDigest, wantFix: "--refresh-images"},
+		{name: "registry error", registry: fixedRegistry{err: errors.New("connection refused")}, images: []Image{pinned}, wantStatus: Warning, wantMessage: "could not look"},
+		{name: "no registry", images: []Image{pinned}, wantStatus: Skipped, wantMessage: "--check-digest"},
+		{name: "tag only", registry: fixedRegistry{digest: pinnedDigest}, images: []Image{{Reference: imageref.Reference{Repository: "r/ci-runner-worker", Tag: "v1"}}}, wantStatus: Skipped, wantMessage: "no runner image is pinned to both"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &run{in: Input{Images: tc.images}, clients: Clients{Registry: tc.registry}}
+			got := r.checkImageDigest(context.Background())
+			if got.Status != tc.wantStatus {
+				t.Errorf("status = %s, want %s: %s", got.Status, tc.wantStatus, got.Message)
+			}
+			if !strings.Contains(got.Message, tc.wantMessage) {
+				t.Errorf("message = %q, want it to contain %q", got.Message, tc.wantMessage)
+			}
+			if !strings.Contains(got.Fix, tc.wantFix) {
+				t.Errorf("fix = %q, want it to contain %q", got.Fix, tc.wantFix)
+			}
+		})
+	}
+}
