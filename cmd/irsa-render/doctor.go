@@ -46,6 +46,7 @@ rendered manifests, and checks what IRSA needs at run time:
   pod-identity         no EKS Pod Identity association competes with IRSA
   static-credentials   no AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY shadows IRSA
   runner-image         the runner image is pinned and not older than --min-image-version
+  image-digest         with --check-digest, a tag@digest image's tag still points at its digest
   permissions          the AWS calls that were denied, with the policy that allows them
 
 Each check prints passed, warning, failed or skipped, and the fix under every
