@@ -5,7 +5,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/firefly-oss/irsa-render/facts"
 	"github.com/firefly-oss/irsa-render/internal/streamgen"
+	"github.com/firefly-oss/irsa-render/schema"
 )
 
 // benchChartOutput is real `helm template` output of the public chart
@@ -13,12 +15,13 @@ import (
 // ServiceAccount.
 const benchChartOutput = "../testdata/cases/ci-runner-worker-0.0.24/default.yaml"
 
-func benchRenderer(b *testing.B) *Renderer {
+func benchRenderer(b *testing.B, validator Validator) *Renderer {
 	b.Helper()
 	r, err := New(Options{
-		RoleARN:  "arn:aws:iam::111122223333:role/firefly-runner",
-		ImageTag: "v0.6.26",
-		Region:   "eu-west-1",
+		RoleARN:   "arn:aws:iam::111122223333:role/firefly-runner",
+		ImageTag:  "v0.6.26",
+		Region:    "eu-west-1",
+		Validator: validator,
 	})
 	if err != nil {
 		b.Fatalf("New: %v", err)
@@ -54,7 +57,11 @@ func benchStream(b *testing.B, n int) []byte {
 // result: every document written back, and one Deployment and one
 // ServiceAccount rewritten per copy of the chart.
 func benchRender(b *testing.B, in []byte, wantDocs int) {
-	r := benchRenderer(b)
+	benchRenderWith(b, in, wantDocs, nil)
+}
+
+func benchRenderWith(b *testing.B, in []byte, wantDocs int, validator Validator) {
+	r := benchRenderer(b, validator)
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 
@@ -101,6 +108,29 @@ func BenchmarkRenderChart(b *testing.B) {
 
 func BenchmarkRenderStream10k(b *testing.B) {
 	benchRender(b, benchStream(b, 10000), 10000)
+}
+
+// BenchmarkRenderStream10kValidated adds the manifest schema, as the
+// command line runs it.
+func BenchmarkRenderStream10kValidated(b *testing.B) {
+	v, err := schema.Compile(schema.Settings{Facts: &facts.Facts{Cluster: "demo", Region: "eu-west-1", Partition: "aws", Account: "111122223333"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchRenderWith(b, benchStream(b, 10000), 10000, schemaAdapter{v})
+}
+
+// schemaAdapter is the command line's adapter from schema to Validator.
+type schemaAdapter struct{ v *schema.Validator }
+
+func (s schemaAdapter) Check(obj any) (violations, warnings []Violation) {
+	for _, v := range s.v.Validate(obj) {
+		violations = append(violations, Violation{Pointer: v.Pointer, Rule: v.Rule, Message: v.Message})
+	}
+	for _, w := range s.v.Warnings(obj) {
+		warnings = append(warnings, Violation{Pointer: w.Pointer, Rule: w.Rule, Message: w.Message})
+	}
+	return violations, warnings
 }
 
 // BenchmarkRenderStream renders streams of growing size. When the pipeline

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 
 	"helm.sh/helm/v3/pkg/postrender"
 )
@@ -85,13 +86,26 @@ type Result struct {
 // Render rewrites a stream. On error the returned bytes are nil; the error
 // is a Problems listing every problem found, or an input-level error.
 func (r *Renderer) Render(in []byte) ([]byte, *Result, error) {
+	var out bytes.Buffer
+	out.Grow(len(in) + len(in)/8)
+	result, err := r.RenderTo(&out, in)
+	if err != nil {
+		return nil, result, err
+	}
+	return out.Bytes(), result, nil
+}
+
+// RenderTo rewrites a stream and writes it to w, only once every document
+// is free of problems: on error nothing has been written, unless the error
+// comes from w itself.
+func (r *Renderer) RenderTo(w io.Writer, in []byte) (*Result, error) {
 	if int64(len(in)) > r.opts.MaxInputBytes {
-		return nil, nil, fmt.Errorf("input is %d bytes, above the limit of %d bytes; raise --max-input-bytes if the stream is genuine", len(in), r.opts.MaxInputBytes)
+		return nil, fmt.Errorf("input is %d bytes, above the limit of %d bytes; raise --max-input-bytes if the stream is genuine", len(in), r.opts.MaxInputBytes)
 	}
 	run := newRun(r)
 	run.firstPass(splitStream(in))
 	if run.objects == 0 && run.problemCount() == 0 {
-		return nil, run.result(), ErrEmptyInput
+		return run.result(), ErrEmptyInput
 	}
 	if run.runners == 0 && run.problemCount() == 0 {
 		// Passing such a stream through would install the runner without
@@ -103,7 +117,7 @@ func (r *Renderer) Render(in []byte) ([]byte, *Result, error) {
 	run.secondPass()
 	result := run.result()
 	if problems := run.allProblems(); len(problems) > 0 {
-		return nil, result, problems
+		return result, problems
 	}
-	return run.output(len(in)), result, nil
+	return result, run.writeTo(w)
 }

@@ -1,9 +1,9 @@
 package render
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"sync"
@@ -372,17 +372,19 @@ func (s *run) result() *Result {
 	return res
 }
 
-// output joins the documents' output bytes.
-func (s *run) output(sizeHint int) []byte {
-	var out bytes.Buffer
-	out.Grow(sizeHint + sizeHint/8)
+// writeTo writes the documents' output bytes in stream order.
+func (s *run) writeTo(w io.Writer) error {
 	for i, d := range s.docs {
-		out.Write(d.out)
+		if _, err := w.Write(d.out); err != nil {
+			return err
+		}
 		if len(d.out) > 0 && d.out[len(d.out)-1] != '\n' && i != len(s.docs)-1 {
-			out.WriteByte('\n')
+			if _, err := w.Write([]byte{'\n'}); err != nil {
+				return err
+			}
 		}
 	}
-	return out.Bytes()
+	return nil
 }
 
 func (r *docResult) addError(err error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -288,12 +289,14 @@ func (a *app) renderAndWrite(ctx context.Context, flags *renderFlags, in []byte)
 	if err != nil {
 		return usageError{err}
 	}
-	out, result, err := r.Render(in)
+	// RenderTo writes nothing unless the whole stream is free of problems.
+	out := bufio.NewWriterSize(a.out, 256<<10)
+	result, err := r.RenderTo(out, in)
 	a.logResult(result)
 	if err != nil {
 		return err
 	}
-	if _, err := a.out.Write(out); err != nil {
+	if err := out.Flush(); err != nil {
 		return fmt.Errorf("writing the output: %w", err)
 	}
 	return nil

@@ -104,6 +104,7 @@ func (a *app) postRender(ctx context.Context, flags *renderFlags) error {
 	if err != nil {
 		return err
 	}
+	tuneMemory(a.env, len(in))
 	return a.renderAndWrite(ctx, flags, in)
 }
 
