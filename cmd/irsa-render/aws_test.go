@@ -264,24 +264,50 @@ func TestAWSFaultsFailWithinDeadline(t *testing.T) {
 }
 
 func TestStaleCacheUsedWhenAWSFails(t *testing.T) {
-	fake := newFakeAWS(t)
-	env := fakeEnv(t, fake)
 	input := readFile(t, caseFile(t, "default.yaml"))
-	warm := runBinary(t, input, env, clusterArgs...)
-	if warm.code != 0 {
-		t.Fatalf("first render exit code = %d; stderr:\n%s", warm.code, warm.stderr)
+	tests := []struct {
+		name      string
+		fault     awsfake.FaultKind
+		wantStale bool
+	}{
+		{name: "internal error", fault: awsfake.FaultInternalError, wantStale: true},
+		{name: "throttling", fault: awsfake.FaultThrottling, wantStale: true},
+		{name: "never answers", fault: awsfake.FaultNoAnswer, wantStale: true},
+		// A denial is a configuration problem, not an outage: it fails
+		// even with facts in the cache.
+		{name: "access denied", fault: awsfake.FaultAccessDenied, wantStale: false},
 	}
-	fake.SetFault(awsfake.OpDescribeCluster, awsfake.Fault{Kind: awsfake.FaultInternalError})
-	// A zero TTL makes the entry stale at once.
-	got := runBinary(t, input, env, append(clusterArgs, "--facts-ttl=1ns")...)
-	if got.code != 0 {
-		t.Fatalf("render with AWS failing and a stale cache: exit %d; stderr:\n%s", got.code, got.stderr)
-	}
-	if got.stdout != warm.stdout {
-		t.Error("render from the stale cache differs from the fresh one")
-	}
-	if !strings.Contains(got.stderr, "warning:") {
-		t.Errorf("stderr = %q, want a warning about the stale facts", got.stderr)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := newFakeAWS(t)
+			env := fakeEnv(t, fake)
+			fresh := runBinary(t, input, env, clusterArgs...)
+			if fresh.code != 0 {
+				t.Fatalf("first render exit code = %d; stderr:\n%s", fresh.code, fresh.stderr)
+			}
+			fake.SetFault(awsfake.OpDescribeCluster, awsfake.Fault{Kind: tc.fault})
+			start := time.Now()
+			// A 1ns TTL makes the cached entry stale at once.
+			got := runBinary(t, input, env, append(clusterArgs, "--facts-ttl=1ns", "--aws-timeout=2s")...)
+			if elapsed := time.Since(start); elapsed > 6*time.Second {
+				t.Errorf("render took %v, want it within the 2s deadline plus start-up", elapsed)
+			}
+			if !tc.wantStale {
+				if got.code != 1 || got.stdout != "" {
+					t.Errorf("exit code = %d with %d bytes of stdout, want 1 and none", got.code, len(got.stdout))
+				}
+				return
+			}
+			if got.code != 0 {
+				t.Fatalf("render with AWS failing and a stale cache: exit %d; stderr:\n%s", got.code, got.stderr)
+			}
+			if got.stdout != fresh.stdout {
+				t.Error("render from the stale cache differs from the fresh one")
+			}
+			if !strings.Contains(got.stderr, "warning:") {
+				t.Errorf("stderr = %q, want a warning about the stale facts", got.stderr)
+			}
+		})
 	}
 }
 
