@@ -51,14 +51,24 @@ func newPatcher(data []byte) *patcher {
 
 // patchDocument returns data with the differences between before (a copy of
 // the tree as parsed from data) and after (the rewritten tree) applied.
+//
+// A document that is not plain (see isPlain) is parsed again after the
+// edits and must hold exactly the rewritten tree.
 func patchDocument(data []byte, before, after *yaml.Node) ([]byte, error) {
 	p := newPatcher(data)
 	if err := p.diff(before, after, 0); err != nil {
 		return nil, err
 	}
 	out := p.apply()
-	if err := verifyPatch(out, after); err != nil {
-		return nil, err
+	switch {
+	case !isPlain(before, data):
+		if err := verifyPatch(out, after); err != nil {
+			return nil, err
+		}
+	case checkPlainPatches:
+		if err := verifyPatch(out, after); err != nil {
+			panic("patch of a plain document does not parse back into the rewritten tree:\n" + string(out))
+		}
 	}
 	return out, nil
 }
@@ -301,6 +311,11 @@ func (p *patcher) replaceScalar(before, after *yaml.Node) error {
 	text, err := encodeScalar(after, before.Style)
 	if err != nil {
 		return err
+	}
+	// An empty value right after "key:" or "-" needs a space before the
+	// new one, or the two would read as one plain scalar.
+	if start == end && start > 0 && (p.data[start-1] == ':' || p.data[start-1] == '-') {
+		text = " " + text
 	}
 	p.edits = append(p.edits, edit{start: start, end: end, text: text})
 	return nil
