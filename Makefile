@@ -7,7 +7,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 DEMO_ARGS := --role-arn=arn:aws:iam::111122223333:role/firefly-runner --image-tag=v0.6.26 --region=eu-west-1
 
-.PHONY: all build tools demo test unit e2e webhook-test fuzz bench plugin clean
+.PHONY: all build tools demo test check unit e2e webhook-test fuzz bench plugin clean
 
 all: build
 
@@ -25,8 +25,12 @@ demo: build
 	    --post-renderer $(BIN)/irsa-render \
 	    $(foreach a,$(DEMO_ARGS),--post-renderer-args $(a))
 
-# Every test: unit, Helm 3 and Helm 4 integration.
-test: build tools plugin
+# Every test: unit and integration tests with real Helm 3 and Helm 4, then
+# the end-to-end suite on a real control plane.
+test: check e2e
+
+# Unit and integration tests, with the pinned tools required.
+check: build tools plugin
 	IRSA_RENDER_REQUIRE_TOOLS=1 $(GO) test -count=1 ./...
 
 unit:

@@ -84,19 +84,22 @@ func runCMP(t *testing.T, dir string, command []string, env []string) result {
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
+// argocdEnv is the environment Argo CD gives a plugin, plus the isolation
+// variables, so that no test can reach AWS.
 func argocdEnv(t *testing.T, path string, extra ...string) []string {
 	home := t.TempDir()
-	return append([]string{
-		"PATH=" + path,
-		"HOME=" + home,
-		"HELM_CONFIG_HOME=" + filepath.Join(home, "helm-config"),
-		"HELM_CACHE_HOME=" + filepath.Join(home, "helm-cache"),
-		"HELM_DATA_HOME=" + filepath.Join(home, "helm-data"),
-		"IRSA_RENDER_CACHE_DIR=" + filepath.Join(home, "cache"),
+	env := append([]string{}, isolation...)
+	return append(append(env,
+		"PATH="+path,
+		"HOME="+home,
+		"HELM_CONFIG_HOME="+filepath.Join(home, "helm-config"),
+		"HELM_CACHE_HOME="+filepath.Join(home, "helm-cache"),
+		"HELM_DATA_HOME="+filepath.Join(home, "helm-data"),
+		"IRSA_RENDER_CACHE_DIR="+filepath.Join(home, "cache"),
 		"ARGOCD_APP_NAME=runner",
 		"ARGOCD_APP_NAMESPACE=firefly",
 		"ARGOCD_APP_SOURCE_PATH=charts/ci-runner-worker",
-	}, extra...)
+	), extra...)
 }
 
 func TestArgoCDGenerateContract(t *testing.T) {
@@ -275,4 +278,26 @@ func lookPathIn(t *testing.T, name string, env []string) string {
 	}
 	t.Fatalf("%s is not on the plugin's PATH", name)
 	return ""
+}
+
+func TestArgoCDGenerateWithFactsFile(t *testing.T) {
+	spec := loadCMP(t)
+	dir, path := argocdApp(t)
+	// The facts file sits next to the chart; no AWS is reachable: the
+	// isolation variables point every endpoint at a refused port.
+	writeFile(t, filepath.Join(dir, "facts.json"), `{"cluster": {"name": "demo", "arn": "arn:aws:eks:eu-central-1:111122223333:cluster/demo",
+  "status": "ACTIVE", "identity": {"oidc": {"issuer": "`+demoIssuer+`"}}}}`)
+	env := argocdEnv(t, path,
+		"ARGOCD_ENV_IRSA_RENDER_ROLE_ARN="+testRole,
+		"ARGOCD_ENV_IRSA_RENDER_IMAGE_TAG=v0.6.26",
+		"ARGOCD_ENV_IRSA_RENDER_FACTS=facts.json",
+	)
+	got := runCMP(t, dir, spec.Spec.Generate.Command, env)
+	if got.code != 0 {
+		t.Fatalf("generate exit code = %d; stderr:\n%s", got.code, got.stderr)
+	}
+	if n := strings.Count(got.stdout, "value: eu-central-1\n"); n != 4 {
+		t.Errorf("region values from the facts file = %d, want 4", n)
+	}
+	assertOnlyManifests(t, got.stdout)
 }
