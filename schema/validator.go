@@ -95,56 +95,18 @@ func (memoryOnlyLoader) Load(url string) (any, error) {
 // Validate returns every violation in doc, one per pointer and rule, sorted
 // by pointer, array indexes in numeric order.
 func (v *Validator) Validate(doc any) []Violation {
-	err := v.schema.Validate(doc)
-	if err == nil {
-		return nil
-	}
-	var root *jsonschema.ValidationError
-	if !errors.As(err, &root) {
-		return []Violation{{Rule: RuleSchema, Message: "document could not be validated: " + err.Error()}}
-	}
-
-	collected := map[[2]string]Violation{}
-	v.collect(root, doc, collected)
-	violations := make([]Violation, 0, len(collected))
-	for _, violation := range collected {
-		violations = append(violations, violation)
-	}
-	sortViolations(violations)
-	return violations
+	return validateWith(v.schema, doc, "document", func(e *jsonschema.ValidationError, out map[[2]string]Violation) bool {
+		site, ok := v.sites[e.SchemaURL]
+		if ok {
+			v.addViolation(e, site, doc, out)
+		}
+		return ok
+	})
 }
 
-// collect turns each leaf of the error tree, the deepest failed keyword,
-// into a violation of the rule that encloses it.
-func (v *Validator) collect(e *jsonschema.ValidationError, doc any, out map[[2]string]Violation) {
-	if len(e.Causes) > 0 {
-		for _, cause := range e.Causes {
-			v.collect(cause, doc, out)
-		}
-		return
-	}
-
-	if invalid, ok := e.ErrorKind.(*kind.InvalidJsonValue); ok {
-		pointer := formatPointer(e.InstanceLocation)
-		out[[2]string{pointer, RuleJSONValue}] = Violation{
-			Pointer: pointer,
-			Rule:    RuleJSONValue,
-			Message: fmt.Sprintf("value at %s has the Go type %T, which has no JSON form", displayPointer(pointer), invalid.Value),
-		}
-		return
-	}
-
-	site, ok := v.sites[e.SchemaURL]
-	if !ok {
-		pointer := formatPointer(e.InstanceLocation)
-		out[[2]string{pointer, RuleSchema}] = Violation{
-			Pointer: pointer,
-			Rule:    RuleSchema,
-			Message: fmt.Sprintf("value at %s breaks a schema keyword that belongs to no rule (jsonschema: %s)", displayPointer(pointer), e.Error()),
-		}
-		return
-	}
-
+// addViolation turns a failed keyword under a rule into that rule's
+// violation.
+func (v *Validator) addViolation(e *jsonschema.ValidationError, site ruleSite, doc any, out map[[2]string]Violation) {
 	baseLength := max(len(e.InstanceLocation)-site.depth, 0)
 	base := e.InstanceLocation[:baseLength]
 	r := rules[site.rule]
@@ -160,6 +122,60 @@ func (v *Validator) collect(e *jsonschema.ValidationError, doc any, out map[[2]s
 		Pointer: pointer,
 		Rule:    site.rule,
 		Message: r.message(finding{facts: &v.facts, base: baseValue, value: value, found: found}),
+	}
+}
+
+// ruleLeaf adds the violation for one leaf of a validation error tree and
+// reports whether the leaf belongs to a rule.
+type ruleLeaf func(e *jsonschema.ValidationError, out map[[2]string]Violation) bool
+
+// validateWith validates instance, what is named in messages, against a
+// compiled schema and maps every failed keyword to a violation through
+// leaf: one violation per pointer and rule, sorted.
+func validateWith(s *jsonschema.Schema, instance any, what string, leaf ruleLeaf) []Violation {
+	err := s.Validate(instance)
+	if err == nil {
+		return nil
+	}
+	var root *jsonschema.ValidationError
+	if !errors.As(err, &root) {
+		return []Violation{{Rule: RuleSchema, Message: what + " could not be validated: " + err.Error()}}
+	}
+	collected := map[[2]string]Violation{}
+	collectLeaves(root, collected, leaf)
+	violations := make([]Violation, 0, len(collected))
+	for _, violation := range collected {
+		violations = append(violations, violation)
+	}
+	sortViolations(violations)
+	return violations
+}
+
+// collectLeaves walks the error tree down to its leaves, the deepest failed
+// keywords, and maps each one: a value without a JSON form, a keyword of a
+// rule through leaf, and any other keyword to RuleSchema.
+func collectLeaves(e *jsonschema.ValidationError, out map[[2]string]Violation, leaf ruleLeaf) {
+	if len(e.Causes) > 0 {
+		for _, cause := range e.Causes {
+			collectLeaves(cause, out, leaf)
+		}
+		return
+	}
+	pointer := formatPointer(e.InstanceLocation)
+	if invalid, ok := e.ErrorKind.(*kind.InvalidJsonValue); ok {
+		out[[2]string{pointer, RuleJSONValue}] = Violation{
+			Pointer: pointer,
+			Rule:    RuleJSONValue,
+			Message: fmt.Sprintf("value at %s has the Go type %T, which has no JSON form", displayPointer(pointer), invalid.Value),
+		}
+		return
+	}
+	if !leaf(e, out) {
+		out[[2]string{pointer, RuleSchema}] = Violation{
+			Pointer: pointer,
+			Rule:    RuleSchema,
+			Message: fmt.Sprintf("value at %s breaks a schema keyword that belongs to no rule (jsonschema: %s)", displayPointer(pointer), e.Error()),
+		}
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/firefly-oss/irsa-render/facts"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // The values schema checks the values of the ci-runner-worker chart itself:
@@ -286,10 +285,9 @@ func WrapForSubchart(schema []byte, alias string) ([]byte, error) {
 // ValuesValidator checks values of the ci-runner-worker chart against the
 // compiled values schema. It is safe for concurrent use.
 //
-// NOTE: ValuesValidator repeats the error collection of Validator because
-// Validator reads the manifest rules' pointers and messages from one
-// package-wide table. A rule table per Validator would let both share one
-// type.
+// It shares the error collection with Validator (validateWith) but has its
+// own sites, because Validator reads the manifest rules' pointers and
+// messages from one package-wide table.
 type ValuesValidator struct {
 	schema *jsonschema.Schema
 	facts  facts.Facts
@@ -409,56 +407,18 @@ func parsePointer(pointer string) []string {
 // Validate returns every violation in values, a decoded values file, one per
 // pointer and rule, sorted like Validator.Validate's.
 func (v *ValuesValidator) Validate(values any) []Violation {
-	err := v.schema.Validate(values)
-	if err == nil {
-		return nil
-	}
-	var root *jsonschema.ValidationError
-	if !errors.As(err, &root) {
-		return []Violation{{Rule: RuleSchema, Message: "values could not be validated: " + err.Error()}}
-	}
-
-	collected := map[[2]string]Violation{}
-	v.collect(root, values, collected)
-	violations := make([]Violation, 0, len(collected))
-	for _, violation := range collected {
-		violations = append(violations, violation)
-	}
-	sortViolations(violations)
-	return violations
+	return validateWith(v.schema, values, "values", func(e *jsonschema.ValidationError, out map[[2]string]Violation) bool {
+		site, ok := v.sites[e.SchemaURL]
+		if ok {
+			v.addViolation(e, site, values, out)
+		}
+		return ok
+	})
 }
 
-// collect turns each leaf of the error tree into a violation of the rule
-// that encloses it, as Validator.collect does for manifests.
-func (v *ValuesValidator) collect(e *jsonschema.ValidationError, values any, out map[[2]string]Violation) {
-	if len(e.Causes) > 0 {
-		for _, cause := range e.Causes {
-			v.collect(cause, values, out)
-		}
-		return
-	}
-
-	if invalid, ok := e.ErrorKind.(*kind.InvalidJsonValue); ok {
-		pointer := formatPointer(e.InstanceLocation)
-		out[[2]string{pointer, RuleJSONValue}] = Violation{
-			Pointer: pointer,
-			Rule:    RuleJSONValue,
-			Message: fmt.Sprintf("value at %s has the Go type %T, which has no JSON form", displayPointer(pointer), invalid.Value),
-		}
-		return
-	}
-
-	site, ok := v.sites[e.SchemaURL]
-	if !ok {
-		pointer := formatPointer(e.InstanceLocation)
-		out[[2]string{pointer, RuleSchema}] = Violation{
-			Pointer: pointer,
-			Rule:    RuleSchema,
-			Message: fmt.Sprintf("value at %s breaks a schema keyword that belongs to no rule (jsonschema: %s)", displayPointer(pointer), e.Error()),
-		}
-		return
-	}
-
+// addViolation turns a failed keyword under a rule into that rule's
+// violation, as Validator.addViolation does for manifests.
+func (v *ValuesValidator) addViolation(e *jsonschema.ValidationError, site valuesSite, values any, out map[[2]string]Violation) {
 	base := e.InstanceLocation[:max(len(e.InstanceLocation)-site.depth, 0)]
 	target := append(slices.Clip(base), site.suffix...)
 	var message string
