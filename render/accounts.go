@@ -22,33 +22,18 @@ func (r ServiceAccountRef) String() string {
 // without a namespace take namespace; when that is empty too, the result
 // would be a guess, so it is an error.
 func RunnerServiceAccounts(in []byte, repository, namespace string) ([]ServiceAccountRef, error) {
-	r := &Renderer{opts: Options{Namespace: namespace, MaxDocumentBytes: DefaultMaxDocumentBytes}, matcher: newImageMatcher(repository)}
-	var problems Problems
 	seen := map[ServiceAccountRef]bool{}
-	for _, seg := range splitStream(in) {
-		doc, err := parseDocument(seg, namespace)
-		if err != nil {
-			res := &docResult{seg: seg}
-			res.addError(err)
-			problems = append(problems, res.problems...)
-			continue
+	problems := eachRunnerWorkload(in, repository, namespace, func(w *workload, r *report) {
+		name, _, p := w.serviceAccount()
+		switch {
+		case p != nil:
+			r.problems = append(r.problems, *p)
+		case w.obj.namespace == "":
+			r.problems = append(r.problems, w.obj.problem("has no namespace, so the ServiceAccount's subject is unknown", "pass --namespace with the release namespace"))
+		default:
+			seen[ServiceAccountRef{Namespace: w.obj.namespace, Name: name}] = true
 		}
-		for _, o := range doc.objects {
-			w := asWorkload(o)
-			if w == nil || len(w.runnerContainers(r.matcher)) == 0 {
-				continue
-			}
-			name, _, p := w.serviceAccount()
-			switch {
-			case p != nil:
-				problems = append(problems, *p)
-			case o.namespace == "":
-				problems = append(problems, o.problem("has no namespace, so the ServiceAccount's subject is unknown", "pass --namespace with the release namespace"))
-			default:
-				seen[ServiceAccountRef{Namespace: o.namespace, Name: name}] = true
-			}
-		}
-	}
+	})
 	if len(problems) > 0 {
 		return nil, problems
 	}
@@ -76,35 +61,19 @@ func describeMatcher(repository string) string {
 // Images already pinned to a digest are left out.
 func RunnerImages(in []byte, opts Options) ([]string, error) {
 	matcher := newImageMatcher(opts.ImageRepository)
-	var problems Problems
 	seen := map[string]bool{}
-	for _, seg := range splitStream(in) {
-		doc, err := parseDocument(seg, opts.Namespace)
-		if err != nil {
-			res := &docResult{seg: seg}
-			res.addError(err)
-			problems = append(problems, res.problems...)
-			continue
-		}
-		for _, o := range doc.objects {
-			w := asWorkload(o)
-			if w == nil {
+	problems := eachRunnerWorkload(in, opts.ImageRepository, opts.Namespace, func(w *workload, r *report) {
+		for _, c := range w.runnerContainers(matcher) {
+			ref, err := imageref.Parse(scalarField(c.node.YNode(), "image"))
+			if err != nil {
 				continue
 			}
-			for _, c := range w.runnerContainers(matcher) {
-				ref, err := imageref.Parse(scalarField(c.node.YNode(), "image"))
-				if err != nil {
-					continue
-				}
-				var r report
-				next, ok := pinTarget(w, c, ref, &opts, &r)
-				problems = append(problems, r.problems...)
-				if ok && next.Digest == "" {
-					seen[next.Repository+":"+next.Tag] = true
-				}
+			next, ok := pinTarget(w, c, ref, &opts, r)
+			if ok && next.Digest == "" {
+				seen[next.Repository+":"+next.Tag] = true
 			}
 		}
-	}
+	})
 	if len(problems) > 0 {
 		return nil, problems
 	}
@@ -114,4 +83,27 @@ func RunnerImages(in []byte, opts Options) ([]string, error) {
 	}
 	sort.Strings(images)
 	return images, nil
+}
+
+// eachRunnerWorkload parses a stream and calls fn for every runner
+// workload, without rewriting anything. It returns the parse problems and
+// those fn reports.
+func eachRunnerWorkload(in []byte, repository, namespace string, fn func(*workload, *report)) Problems {
+	matcher := newImageMatcher(repository)
+	var r report
+	for _, seg := range splitStream(in) {
+		doc, err := parseDocument(seg, namespace)
+		if err != nil {
+			res := &docResult{seg: seg}
+			res.addError(err)
+			r.problems = append(r.problems, res.problems...)
+			continue
+		}
+		for _, o := range doc.objects {
+			if w := asWorkload(o); w != nil && len(w.runnerContainers(matcher)) > 0 {
+				fn(w, &r)
+			}
+		}
+	}
+	return r.problems
 }
