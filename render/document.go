@@ -204,7 +204,7 @@ func decodeSingle(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if hasEndMarker(data) {
 		// yaml.Unmarshal reads only the first document and would miss one
-		// that starts after "..." without "---"; the decoder sees it.
+		// that starts after "..." without "---"; the decoder reports it.
 		if err := decodeOnlyDocument(data, &doc); err != nil {
 			return nil, err
 		}

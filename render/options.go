@@ -43,7 +43,7 @@ type Options struct {
 	ImageRepository string
 	// Region is the AWS region set in AWS_REGION and AWS_DEFAULT_REGION. Required.
 	Region string
-	// RegionSource says where Region came from, for messages: "--region",
+	// RegionSource names where Region came from, for messages: "--region",
 	// "cluster demo" and so on.
 	RegionSource string
 	// Namespace is used for objects without metadata.namespace.

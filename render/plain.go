@@ -9,9 +9,10 @@ import (
 
 // A plain document uses only the YAML that the patch writer models exactly:
 // block collections, single-line scalars that are not empty, "{}" and "[]",
-// comments and blank lines, with "\n" or "\r\n" line ends. For plain documents the patch writer's edits are exact,
-// so the patched text is not parsed again to check it; other documents are
-// checked and, on a mismatch, encoded anew.
+// comments and blank lines, with "\n" or "\r\n" line ends. The patch
+// writer's edits of a plain document are exact, so the patched text is not
+// parsed again. Other documents are parsed again and, on a mismatch,
+// encoded anew.
 
 // checkPlainPatches makes the patch writer check plain documents too and
 // panic when a check fails. Tests and fuzz targets set it, so that the

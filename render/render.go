@@ -1,14 +1,14 @@
 // Package render rewrites Helm's rendered manifests for IAM Roles for
 // Service Accounts (IRSA) on EKS.
 //
-// A run splits the stream into documents, parses each one, finds the runner
-// workloads (pod templates that run the runner image) and the
-// ServiceAccounts they use, and applies small filters to those objects:
-// annotateRole on the ServiceAccounts, and pinImage, injectRegion and
-// annotateRoleHash on the pod templates. Documents no filter touched are
+// A run splits the stream into documents, parses each one, and finds the
+// runner workloads (pod templates that run the runner image) and the
+// ServiceAccounts they use. Small filters rewrite those objects:
+// annotateRole the ServiceAccounts, and pinImage, injectRegion and
+// annotateRoleHash the pod templates. Documents no filter touched are
 // written back as their original bytes; rewritten ones are patched in place
 // (see patch.go). Every output document is then validated, and the output
-// is returned only when the whole stream is free of problems, so that Helm
+// is written only when the whole stream is free of problems, so that Helm
 // never installs half a stream.
 package render
 

@@ -14,7 +14,7 @@ import (
 // A run makes two passes over the documents.
 //
 // The first pass handles each document on its own, on as many goroutines as
-// there are CPUs: it parses the document, applies the workload filters to
+// there are CPUs. It parses the document, applies the workload filters to
 // runner workloads, writes the document's output bytes and validates it,
 // then drops the parsed tree. Documents that hold a ServiceAccount are the
 // exception: whether a ServiceAccount gets the role depends on the runner
@@ -32,7 +32,7 @@ type run struct {
 	report
 }
 
-// docResult is what the passes produced for one document.
+// docResult holds the passes' results for one document.
 type docResult struct {
 	seg segment
 	// out is the document's output: its input bytes when unchanged.

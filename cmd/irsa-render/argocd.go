@@ -18,9 +18,10 @@ import (
 )
 
 // Argo CD runs a config management plugin (CMP) in a repo-server sidecar,
-// in the application's source folder. It passes the application's plugin
-// env with the prefix ARGOCD_ENV_ (Argo CD 2.4 and later; older versions
-// pass the bare names) and its parameters as JSON in ARGOCD_APP_PARAMETERS.
+// in the application's source folder. Argo CD 2.4 and later pass the
+// application's plugin env with the prefix ARGOCD_ENV_, and older versions
+// pass the bare names. The application's parameters arrive as JSON in
+// ARGOCD_APP_PARAMETERS.
 
 const (
 	argocdEnvPrefix = "ARGOCD_ENV_"

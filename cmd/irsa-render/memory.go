@@ -5,7 +5,7 @@ import (
 )
 
 // tuneMemory sets the garbage collector for a run over an input of the
-// given size, unless GOGC or GOMEMLIMIT in env say otherwise. Live memory
+// given size, unless env sets GOGC or GOMEMLIMIT. Live memory
 // is the input, the rewritten documents and the trees being parsed, so a
 // limit that grows with the input keeps peak memory at a few times the
 // input while collecting half as often as Go's default. Measured on a
