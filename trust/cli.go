@@ -67,10 +67,36 @@ func writeCreateProvider(b *strings.Builder, doc Document, opts CLIOptions) erro
 	}
 	b.WriteString("\n# IAM verifies the issuer's TLS certificate itself, so no --thumbprint-list is passed.\n")
 	b.WriteString("# AWS CLI releases that still require that option reject this call: update the CLI.\n")
-	b.WriteString("aws iam create-open-id-connect-provider \\\n")
-	fmt.Fprintf(b, "  --url %s \\\n", shellQuote("https://"+issuer))
-	fmt.Fprintf(b, "  --client-id-list %s\n", strings.Join(quoted, " "))
+	indent := ""
+	if arn := providerARNOf(doc); arn != "" {
+		// The provider is created only when IAM does not have it yet, so
+		// the script also runs where its existence was unknown.
+		fmt.Fprintf(b, "if ! aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s >/dev/null 2>&1; then\n", shellQuote(arn))
+		indent = "  "
+	}
+	fmt.Fprintf(b, "%saws iam create-open-id-connect-provider \\\n", indent)
+	fmt.Fprintf(b, "%s  --url %s \\\n", indent, shellQuote("https://"+issuer))
+	fmt.Fprintf(b, "%s  --client-id-list %s\n", indent, strings.Join(quoted, " "))
+	if indent != "" {
+		b.WriteString("fi\n")
+	}
 	return nil
+}
+
+// providerARNOf returns the first OIDC provider ARN among the document's
+// federated principals, or "".
+func providerARNOf(doc Document) string {
+	for _, statement := range doc.Statement {
+		if statement.Principal == nil {
+			continue
+		}
+		for _, arn := range statement.Principal.Federated {
+			if _, err := parseProviderARN(arn); err == nil {
+				return arn
+			}
+		}
+	}
+	return ""
 }
 
 // cliIssuer returns the issuer without https://, from the option or else

@@ -13,16 +13,22 @@ import (
 // awsStub is a stand-in for the AWS CLI that appends each call to
 // $AWS_CALLS: the arguments, each followed by a NUL byte, then the ASCII
 // record separator, because arguments may contain newlines.
+//
+// get-open-id-connect-provider fails, as for a provider IAM does not have,
+// unless $AWS_PROVIDER_EXISTS is set.
 const awsStub = `#!/bin/sh
 for argument in "$@"; do
   printf '%s\0' "$argument" >>"$AWS_CALLS"
 done
 printf '\036' >>"$AWS_CALLS"
+if [ "$2" = get-open-id-connect-provider ] && [ -z "${AWS_PROVIDER_EXISTS:-}" ]; then
+  exit 254
+fi
 `
 
 // runScript runs a written script with the stub first on PATH and returns
 // the argument lists of the aws calls it made.
-func runScript(t *testing.T, script []byte) [][]string {
+func runScript(t *testing.T, script []byte, env ...string) [][]string {
 	t.Helper()
 	shell := lookPathOrSkip(t, "sh")
 	dir := t.TempDir()
@@ -35,7 +41,7 @@ func runScript(t *testing.T, script []byte) [][]string {
 	}
 	callsPath := filepath.Join(dir, "calls")
 	cmd := exec.Command(shell, scriptPath)
-	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_CALLS="+callsPath)
+	cmd.Env = append(append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_CALLS="+callsPath), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("sh %s: %v\n%s", scriptPath, err, out)
 	}
@@ -71,7 +77,8 @@ func TestCLIGoldenScriptsRun(t *testing.T) {
 			calls := runScript(t, script)
 			wantCalls := 1
 			if c.cli.ProviderMissing {
-				wantCalls = 2
+				// The provider check, then the provider it did not find.
+				wantCalls = 3
 			}
 			if len(calls) != wantCalls {
 				t.Fatalf("script made %d aws calls, want %d: %q", len(calls), wantCalls, calls)
@@ -104,10 +111,13 @@ func TestCLICreatesProviderFromPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := runScript(t, script)
-	if len(calls) != 2 {
-		t.Fatalf("script made %d aws calls, want 2: %q", len(calls), calls)
+	if len(calls) != 3 {
+		t.Fatalf("script made %d aws calls, want 3 (check, create provider, create role): %q", len(calls), calls)
 	}
-	provider := calls[0]
+	if check := strings.Join(calls[0], " "); check != "iam get-open-id-connect-provider --open-id-connect-provider-arn "+cnProvider {
+		t.Errorf("first call is %q, want the provider check", check)
+	}
+	provider := calls[1]
 	want := []string{"iam", "create-open-id-connect-provider", "--url", "https://" + cnIssuer,
 		"--client-id-list", "sts.example.com"}
 	if strings.Join(provider, " ") != strings.Join(want, " ") {
@@ -125,8 +135,23 @@ func TestCLIAudienceOptionWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := runScript(t, script)
-	if got := argumentAfter(calls[0], "--client-id-list"); got != "custom" {
+	if got := argumentAfter(calls[1], "--client-id-list"); got != "custom" {
 		t.Errorf("--client-id-list %q, want custom", got)
+	}
+}
+
+func TestCLISkipsExistingProvider(t *testing.T) {
+	doc, _ := Policy(Input{ProviderARN: awsProvider, Issuer: awsIssuer, Subjects: []Subject{worker}})
+	script, err := CLI(doc, CLIOptions{RoleName: "r", ProviderMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := runScript(t, script, "AWS_PROVIDER_EXISTS=1")
+	if len(calls) != 2 {
+		t.Fatalf("script made %d aws calls, want 2 (check, create role): %q", len(calls), calls)
+	}
+	if calls[1][1] != "create-role" {
+		t.Errorf("second call is %q, want create-role", calls[1])
 	}
 }
 
