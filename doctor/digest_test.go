@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firefly-oss/irsa-render/facts"
 	"github.com/firefly-oss/irsa-render/imagepin"
 	"github.com/firefly-oss/irsa-render/internal/imageref"
 )
@@ -56,5 +57,21 @@ func TestImageDigestCheck(t *testing.T) {
 				t.Errorf("fix = %q, want it to contain %q", got.Fix, tc.wantFix)
 			}
 		})
+	}
+}
+
+func TestRunWithoutCredentials(t *testing.T) {
+	f := newFixture(t)
+	missing := &facts.CredentialsError{Err: errors.New("no EC2 IMDS role found")}
+	report := Run(context.Background(), f.in, Clients{IAM: f.iam, EKS: f.eks, STS: f.sts,
+		CheckCredentials: func(context.Context) error { return missing }})
+	permissions := result(t, report, CheckPermissions)
+	if permissions.Status != Failed || !strings.Contains(permissions.Message, "no AWS call could be made") {
+		t.Errorf("permissions = %s %q, want failed with no AWS call", permissions.Status, permissions.Message)
+	}
+	for _, res := range report.Results {
+		if res.Status == Failed && !strings.Contains(res.Fix, "AWS_PROFILE") {
+			t.Errorf("%s failed without the credentials fix: %q", res.Check, res.Fix)
+		}
 	}
 }

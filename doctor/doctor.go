@@ -42,7 +42,16 @@ type Clients struct {
 	STS STSAPI
 	// Registry, when set, compares pinned digests with their tags.
 	Registry DigestResolver
+	// CheckCredentials, when set, loads the AWS credentials once before
+	// any call; when it fails, no AWS call is made and every check that
+	// needed one reports why.
+	CheckCredentials func(ctx context.Context) error
 }
+
+// credentialsFix is the fix of every check that failed for want of AWS
+// credentials.
+const credentialsFix = "give irsa-render doctor AWS credentials: set AWS_PROFILE (or --profile) to a configured profile, " +
+	"run \"aws sso login\" for an SSO profile, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run it in a pod whose ServiceAccount has an IAM role"
 
 // NewClients builds the IAM, EKS and STS clients from cfg.
 func NewClients(cfg aws.Config) Clients {
@@ -64,10 +73,13 @@ func Run(ctx context.Context, in Input, clients Clients) Report {
 	if errors.As(in.FactsErr, &denied) {
 		r.denied = append(r.denied, denial{action: denied.Action, resource: "*"})
 	}
+	if clients.CheckCredentials != nil {
+		r.credentialsErr = clients.CheckCredentials(ctx)
+	}
 	r.resolveCaller(ctx)
 	r.fetchRole(ctx)
 
-	return Report{Results: []Result{
+	report := Report{Results: []Result{
 		r.checkCluster(),
 		r.checkOIDCProvider(ctx),
 		r.checkTrustPolicy(),
@@ -78,6 +90,14 @@ func Run(ctx context.Context, in Input, clients Clients) Report {
 		r.checkImageDigest(ctx),
 		r.checkPermissions(),
 	}}
+	if r.credentialsErr != nil {
+		for i := range report.Results {
+			if report.Results[i].Status == Failed && report.Results[i].Fix == "" {
+				report.Results[i].Fix = credentialsFix
+			}
+		}
+	}
+	return report
 }
 
 // run is the state of one Run call.
@@ -89,6 +109,8 @@ type run struct {
 	// without repeats.
 	allowed []string
 	denied  []denial
+	// credentialsErr is why no AWS credentials could be loaded, if so.
+	credentialsErr error
 	// caller is the account of the AWS credentials, empty when unknown.
 	caller string
 	role   roleState
@@ -105,6 +127,9 @@ type denial struct {
 // recorded for the permissions check and returned as a
 // *facts.AccessDeniedError; other failures name the action.
 func (r *run) call(ctx context.Context, action, resource string, do func(ctx context.Context) error) error {
+	if r.credentialsErr != nil {
+		return fmt.Errorf("%s was not called: %w", action, r.credentialsErr)
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	err := do(ctx)

@@ -10,6 +10,12 @@ import (
 // that allows them. The checks that needed those calls are warnings.
 func (r *run) checkPermissions() Result {
 	result := Result{Check: CheckPermissions}
+	if r.credentialsErr != nil {
+		result.Status = Failed
+		result.Message = "no AWS call could be made: " + r.credentialsErr.Error()
+		result.Fix = credentialsFix
+		return result
+	}
 	if len(r.denied) == 0 {
 		result.Status = Passed
 		result.Message = "AWS denied no call"

@@ -108,6 +108,15 @@ func NewClients(cfg aws.Config) *Clients {
 	}
 }
 
+// CheckCredentials loads the credentials of cfg within timeout and returns
+// a *CredentialsError or *TimeoutError when none can be had, so that a
+// caller can report that once instead of as every call's failure.
+func CheckCredentials(ctx context.Context, cfg aws.Config, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return retrieveCredentials(ctx, cfg, timeout)
+}
+
 // retrieveCredentials loads the credentials once, so a missing or broken
 // credential source is reported as such instead of as a failed call. The
 // SDK caches them for the calls that follow.

@@ -237,7 +237,11 @@ func doctorClients(ctx context.Context, flags *doctorFlags, in doctor.Input) (do
 	if cfg.Region == "" {
 		cfg.Region = iamSigningRegion(in.RoleARN)
 	}
-	return doctor.NewClients(cfg), nil
+	clients := doctor.NewClients(cfg)
+	clients.CheckCredentials = func(ctx context.Context) error {
+		return facts.CheckCredentials(ctx, cfg, flags.cluster.awsTimeout)
+	}
+	return clients, nil
 }
 
 // iamSigningRegion returns the region in which IAM, a global service,
