@@ -11,14 +11,18 @@ DEMO_ARGS := --role-arn=arn:aws:iam::111122223333:role/firefly-runner --image-ta
 
 all: build
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
 build:
-	$(GO) build -trimpath -o $(BIN)/irsa-render ./cmd/irsa-render
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/irsa-render ./cmd/irsa-render
 
 tools:
 	hack/tools.sh helm3 helm4
 
 # Render the stand-in chart with Helm 3 and irsa-render as its post-renderer.
-demo: build
+demo:
+	@$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/irsa-render ./cmd/irsa-render
 	@hack/tools.sh helm3
 	@source hack/helm-env.sh helm3 && \
 	  $(BIN)/helm3 template runner charts/ci-runner-worker --namespace firefly \
@@ -65,7 +69,7 @@ plugin:
 	rm -rf $(BIN)/plugin/irsa-render
 	mkdir -p $(BIN)/plugin/irsa-render/bin
 	cp deploy/helm-plugin/plugin.yaml $(BIN)/plugin/irsa-render/plugin.yaml
-	$(GO) build -trimpath -o $(BIN)/plugin/irsa-render/bin/irsa-render ./cmd/irsa-render
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/plugin/irsa-render/bin/irsa-render ./cmd/irsa-render
 
 # Run every fuzz target for FUZZTIME each; findings land in the package's
 # testdata/fuzz folder and become regression tests.

@@ -153,7 +153,7 @@ func loadKubeconfig(paths []string) (*mergedKubeconfig, error) {
 		merged.add(config)
 	}
 	if found == 0 {
-		return nil, fmt.Errorf("no kubeconfig found at %s; set KUBECONFIG, or name the cluster and region (--cluster, --region)",
+		return nil, fmt.Errorf("no kubeconfig found at %s; set KUBECONFIG, name the cluster (--cluster), read the facts from a file (--facts), or pass --region alone to skip the lookup",
 			strings.Join(paths, ", "))
 	}
 	return merged, nil

@@ -181,7 +181,11 @@ func (s *run) finish(res *docResult, doc *document) {
 		}
 		res.out, res.rewritten = text, true
 	}
-	s.validate(res, doc)
+	// A document with problems is not written, and its schema violations
+	// would repeat them in other words.
+	if len(res.problems) == 0 {
+		s.validate(res, doc)
+	}
 	res.doc, res.before = nil, nil
 }
 
@@ -200,11 +204,27 @@ func (s *run) validate(res *docResult, d *document) {
 	}
 	violations, warnings := v.Check(value)
 	for _, viol := range violations {
-		res.problems = append(res.problems, top.problem(pointerMessage(viol), ""))
+		res.problems = append(res.problems, top.problem(pointerMessage(viol), ruleFixes[viol.Rule]))
 	}
 	for _, w := range warnings {
 		res.warnings = append(res.warnings, top.warning(pointerMessage(w)))
 	}
+}
+
+// ruleFixes says what to do about a schema violation, by rule. The schema
+// rules that the filters never break, such as a missing kind, come from the
+// chart itself.
+var ruleFixes = map[string]string{
+	"role-arn-partition":      "pass a --role-arn in the cluster's partition, or check that --cluster names the right cluster",
+	"role-arn-format":         "pass an IAM role ARN, arn:<partition>:iam::<account>:role/<name>, or fix serviceAccount.annotations in the chart values",
+	"role-arn-resource":       "pass an IAM role ARN, arn:<partition>:iam::<account>:role/<name>",
+	"env-region":              "remove the variable from the chart values, or pass --overwrite to set the cluster's region",
+	"runner-image-pinned":     "pass --image-tag with a release such as v0.6.26, or a digest",
+	"token-expiration-range":  "pass --token-expiration between 600 and 86400, or fix the annotation in the chart values",
+	"token-expiration-format": "pass --token-expiration in whole seconds, or fix the annotation in the chart values",
+	"document-name":           "fix the template that produced the document",
+	"document-kind":           "fix the template that produced the document",
+	"document-api-version":    "fix the template that produced the document",
 }
 
 func pointerMessage(v Violation) string {

@@ -217,7 +217,10 @@ func regionSource(f *facts.Facts) string {
 		return "--region"
 	}
 	source := "cluster " + f.Cluster + ", " + f.Region
-	if !f.LookedUpAt.IsZero() {
+	switch {
+	case f.Source == facts.SourceFile:
+		source += ", from the --facts file"
+	case !f.LookedUpAt.IsZero():
 		source += ", looked up " + f.LookedUpAt.UTC().Format(time.DateOnly)
 	}
 	return source

@@ -99,6 +99,9 @@ func TestPartitionViolationNamesFact(t *testing.T) {
 	if !strings.Contains(got.stderr, want) {
 		t.Errorf("stderr = %q, want it to contain %q", got.stderr, want)
 	}
+	if fix := "pass a --role-arn in the cluster's partition"; !strings.Contains(got.stderr, fix) {
+		t.Errorf("stderr = %q, want the fix %q", got.stderr, fix)
+	}
 }
 
 func TestRegionFlagConflictsWithCluster(t *testing.T) {

@@ -25,6 +25,9 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{name: "success", stdin: valid, args: standardArgs, wantCode: 0},
 		{name: "unknown flag", stdin: valid, args: append([]string{"--bogus"}, standardArgs...), wantCode: 2, wantStderr: "unknown flag: --bogus"},
+		{name: "misspelt flag", stdin: valid, args: []string{"--role-arm=" + testRole, "--region=eu-west-1"}, wantCode: 2, wantStderr: "did you mean --role-arn?"},
+		{name: "flag and value in one argument", stdin: valid, args: []string{"--role-arn " + testRole, "--region=eu-west-1"}, wantCode: 2, wantStderr: "a flag and its value arrived as one argument"},
+		{name: "user instead of role", stdin: valid, args: []string{"--role-arn=arn:aws:iam::111122223333:user/alice", "--region=eu-west-1"}, wantCode: 2, wantStderr: "use arn:aws:iam::111122223333:role/<name>"},
 		{name: "missing role", stdin: valid, args: []string{"--region=eu-west-1"}, wantCode: 2, wantStderr: "--role-arn is required"},
 		{name: "bad role", stdin: valid, args: []string{"--role-arn=arn:aws:iam::1:user/x", "--region=eu-west-1"}, wantCode: 2, wantStderr: "is not an IAM role ARN"},
 		{name: "bad token expiration", stdin: valid, args: append([]string{"--token-expiration=60"}, standardArgs...), wantCode: 2, wantStderr: "--token-expiration 60 is out of range"},
@@ -100,7 +103,7 @@ func TestSettingsErrors(t *testing.T) {
 		args       []string
 		wantStderr string
 	}{
-		{name: "unknown config key", args: []string{"--config=" + unknownKey}, wantStderr: "unknown key(s) role_arn"},
+		{name: "unknown config key", args: []string{"--config=" + unknownKey}, wantStderr: "unknown key(s) role_arn (did you mean role-arn?)"},
 		{name: "malformed config", args: []string{"--config=" + badYAML}, wantStderr: "is not valid YAML"},
 		{name: "missing config", args: []string{"--config=" + filepath.Join(dir, "none.yaml")}, wantStderr: "--config: open"},
 		{name: "bad env value", env: []string{"IRSA_RENDER_TOKEN_EXPIRATION=soon"}, args: standardArgs, wantStderr: "environment variable IRSA_RENDER_TOKEN_EXPIRATION"},
@@ -163,5 +166,18 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestUnpinnedImageReportedOnce(t *testing.T) {
+	got := runBinary(t, readFile(t, caseFile(t, "default.yaml")), nil, "--role-arn="+testRole, "--region="+testRegion)
+	if got.code != 1 {
+		t.Fatalf("exit code = %d, want 1; stderr:\n%s", got.code, got.stderr)
+	}
+	if n := strings.Count(got.stderr, "is not pinned"); n != 1 {
+		t.Errorf("the unpinned image is reported %d times, want once:\n%s", n, got.stderr)
+	}
+	if !strings.Contains(got.stderr, "1 problem(s) found") {
+		t.Errorf("stderr = %q, want 1 problem", got.stderr)
 	}
 }

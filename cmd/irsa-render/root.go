@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/firefly-oss/irsa-render/render"
 	"github.com/spf13/cobra"
@@ -63,6 +64,7 @@ flags win over variables, variables over the file.`,
     --post-renderer-args --image-tag=v0.6.26 \
     --post-renderer-args --region=eu-west-1`,
 		Args:          noArgs,
+		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -75,7 +77,7 @@ flags win over variables, variables over the file.`,
 			return a.postRender(cmd.Context(), flags)
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	cmd.SetFlagErrorFunc(flagError)
 	flags.register(cmd.Flags())
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.AddCommand(a.argocdCommand(), a.doctorCommand(), a.factsCommand(), a.schemaCommand(), a.trustPolicyCommand(), a.valuesCommand())
@@ -152,4 +154,54 @@ func noArgs(cmd *cobra.Command, args []string) error {
 
 func isTerminal(f *os.File) bool {
 	return term.IsTerminal(int(f.Fd()))
+}
+
+// flagError marks a flag parsing error as a usage error. A flag and its
+// value in one argument, as `--post-renderer-args "--role-arn X"` passes
+// them, gets a hint, and a misspelt flag the nearest flag name.
+func flagError(cmd *cobra.Command, err error) error {
+	name, unknown := strings.CutPrefix(err.Error(), "unknown flag: --")
+	switch {
+	case !unknown:
+		return usageError{err}
+	case strings.Contains(name, " "):
+		return usagef("%v: a flag and its value arrived as one argument; write --flag=value, or pass the value in a --post-renderer-args of its own", err)
+	}
+	if suggestion := nearestFlag(cmd, name); suggestion != "" {
+		return usagef("%v; did you mean --%s?", err, suggestion)
+	}
+	return usageError{err}
+}
+
+// nearestFlag returns the flag of cmd whose name is at most two edits away
+// from name, or "".
+func nearestFlag(cmd *cobra.Command, name string) string {
+	best, bestDistance := "", 3
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := editDistance(name, f.Name); d < bestDistance {
+			best, bestDistance = f.Name, d
+		}
+	})
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	previous := make([]int, len(b)+1)
+	for j := range previous {
+		previous[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		current := make([]int, len(b)+1)
+		current[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			current[j] = min(previous[j]+1, current[j-1]+1, previous[j-1]+cost)
+		}
+		previous = current
+	}
+	return previous[len(b)]
 }

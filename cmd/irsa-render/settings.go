@@ -97,7 +97,12 @@ func readConfig(path string, flags *pflag.FlagSet) (map[string]string, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, usagef("config file %s: unknown key(s) %s; keys are flag names without dashes, such as role-arn", path, strings.Join(unknown, ", "))
+		for i, key := range unknown {
+			if suggestion := configKeySuggestion(flags, key); suggestion != "" {
+				unknown[i] = fmt.Sprintf("%s (did you mean %s?)", key, suggestion)
+			}
+		}
+		return nil, usagef("config file %s: unknown key(s) %s; keys are flag names without the leading --, such as role-arn", path, strings.Join(unknown, ", "))
 	}
 	return config, nil
 }
@@ -129,4 +134,33 @@ func configValue(v any) (string, error) {
 		return "", nil
 	}
 	return "", fmt.Errorf("value of type %T is not a string, number, boolean or list", v)
+}
+
+// configKeySuggestion returns the flag a config key probably means: the key
+// in kebab case (role_arn, roleArn), or a flag name at most two edits away.
+func configKeySuggestion(flags *pflag.FlagSet, key string) string {
+	var kebab strings.Builder
+	for i, r := range key {
+		switch {
+		case r == '_':
+			kebab.WriteByte('-')
+		case r >= 'A' && r <= 'Z':
+			if i > 0 {
+				kebab.WriteByte('-')
+			}
+			kebab.WriteRune(r + 'a' - 'A')
+		default:
+			kebab.WriteRune(r)
+		}
+	}
+	if f := flags.Lookup(kebab.String()); f != nil && !notFromEnvironment[f.Name] {
+		return f.Name
+	}
+	best, bestDistance := "", 3
+	flags.VisitAll(func(f *pflag.Flag) {
+		if d := editDistance(kebab.String(), f.Name); d < bestDistance && !notFromEnvironment[f.Name] {
+			best, bestDistance = f.Name, d
+		}
+	})
+	return best
 }

@@ -45,7 +45,7 @@ func ParseRole(arn string) (Role, error) {
 	}
 	resource, ok := strings.CutPrefix(parts[5], "role/")
 	if !ok {
-		return Role{}, fmt.Errorf("%q names %q, which is not a role", arn, parts[5])
+		return Role{}, fmt.Errorf("%q names %q, which is not a role: use arn:%s:iam::%s:role/<name>", arn, parts[5], r.Partition, r.Account)
 	}
 	segments := strings.Split(resource, "/")
 	r.Name = segments[len(segments)-1]
