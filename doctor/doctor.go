@@ -43,8 +43,8 @@ type Clients struct {
 	// Registry, when set, compares pinned digests with their tags.
 	Registry DigestResolver
 	// CheckCredentials, when set, loads the AWS credentials once before
-	// any call; when it fails, no AWS call is made and every check that
-	// needed one reports why.
+	// any call. When it fails, doctor makes no AWS call, and every check
+	// that needed one reports the reason.
 	CheckCredentials func(ctx context.Context) error
 }
 
@@ -109,7 +109,7 @@ type run struct {
 	// without repeats.
 	allowed []string
 	denied  []denial
-	// credentialsErr is why no AWS credentials could be loaded, if so.
+	// credentialsErr is the error of loading the AWS credentials, or nil.
 	credentialsErr error
 	// caller is the account of the AWS credentials, empty when unknown.
 	caller string

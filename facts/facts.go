@@ -1,5 +1,5 @@
-// Package facts looks up what AWS knows about an EKS cluster, caches it and
-// reads it offline from a file.
+// Package facts looks up an EKS cluster's details in AWS, caches them and
+// reads them offline from a file.
 //
 // Facts are the single source for every value the post-renderer does not take
 // from the user: the region, the partition, the account and the OIDC issuer.
@@ -40,6 +40,6 @@ type Facts struct {
 	CallerAccount string `json:"callerAccount,omitempty"`
 	// LookedUpAt is when AWS was asked.
 	LookedUpAt time.Time `json:"lookedUpAt"`
-	// Source says where these facts came from: "eks", "cache", "stale-cache" or "file".
+	// Source names where these facts came from: "eks", "cache", "stale-cache" or "file".
 	Source string `json:"source,omitempty"`
 }

@@ -38,8 +38,8 @@ irsa_render_export_helm_env() {
 # Print the HELM_* assignments for helm3 or helm4, one NAME=VALUE a line.
 irsa_render_helm_env() {
   local home="$IRSA_RENDER_ROOT/bin/$1-home"
-  # Helm 4 installs plugins into $HELM_DATA_HOME/plugins whatever
-  # HELM_PLUGINS says, but looks them up in HELM_PLUGINS, so both name one
+  # Helm 4 installs plugins into $HELM_DATA_HOME/plugins regardless of
+  # HELM_PLUGINS, but looks them up in HELM_PLUGINS, so both name one
   # folder.
   mkdir -p "$home/config" "$home/cache" "$home/data/plugins"
   printf '%s\n' \

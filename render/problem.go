@@ -12,9 +12,9 @@ type Problem struct {
 	Document string
 	// Object is "Kind namespace/name", or "" when the document has no object.
 	Object string
-	// Message says what is wrong.
+	// Message describes what is wrong.
 	Message string
-	// Fix says what to do next; it may be empty.
+	// Fix is what to do next; it may be empty.
 	Fix string
 }
 
