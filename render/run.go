@@ -82,27 +82,35 @@ func newRun(r *Renderer) *run {
 // firstPass processes every segment, in parallel.
 func (s *run) firstPass(segs []segment) {
 	s.docs = make([]*docResult, len(segs))
-	workers := min(runtime.GOMAXPROCS(0), len(segs))
-	next := make(chan int)
+	parallel(len(segs), func(i int) {
+		s.docs[i] = s.processSegment(segs[i])
+	})
+	for _, d := range s.docs {
+		s.runners += len(d.refs)
+		s.objects += d.objects
+	}
+}
+
+// parallel calls fn for every index below n, on as many goroutines as
+// there are CPUs, and returns when all calls have returned.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	next := make(chan int, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				s.docs[i] = s.processSegment(segs[i])
+				fn(i)
 			}
 		}()
 	}
-	for i := range segs {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	for _, d := range s.docs {
-		s.runners += len(d.refs)
-		s.objects += d.objects
-	}
 }
 
 // processSegment is the first pass for one document.
@@ -235,15 +243,19 @@ func pointerMessage(v Violation) string {
 }
 
 // secondPass decides which ServiceAccounts get the role, annotates them and
-// finishes their documents.
+// finishes their documents, in parallel.
 func (s *run) secondPass() {
 	index := s.accountIndex()
 	targets := s.serviceAccountTargets(index)
 	annotate := annotateRole(&s.r.opts)
+	var kept []*docResult
 	for _, res := range s.docs {
-		if res.doc == nil {
-			continue
+		if res.doc != nil {
+			kept = append(kept, res)
 		}
+	}
+	parallel(len(kept), func(i int) {
+		res := kept[i]
 		for _, o := range res.doc.objects {
 			if o.kind != "ServiceAccount" {
 				continue
@@ -260,7 +272,7 @@ func (s *run) secondPass() {
 			}
 		}
 		s.finish(res, res.doc)
-	}
+	})
 }
 
 // saKey identifies a ServiceAccount; an empty namespace matches any.
