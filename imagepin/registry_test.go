@@ -198,3 +198,29 @@ func requireBasicAuth(user, password string) func(http.Handler) http.Handler {
 func newTestResolver(timeout time.Duration) *Resolver {
 	return NewResolver(Options{Timeout: timeout, Now: func() time.Time { return testNow }})
 }
+
+// requireBearerToken puts the registry behind the Docker token flow: every
+// request without the bearer token gets a 401 whose Bearer challenge names
+// the /token endpoint, which hands out the token for the given user and
+// password.
+func requireBearerToken(user, password, token string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if req.URL.Path == "/token" {
+				if u, p, ok := req.BasicAuth(); !ok || u != user || p != password {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(map[string]string{"token": token, "access_token": token})
+				return
+			}
+			if req.Header.Get("Authorization") != "Bearer "+token {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="http://`+req.Host+`/token",service="irsa-render-test"`)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, req)
+		})
+	}
+}

@@ -530,3 +530,36 @@ func TestResolveRejectsReference(t *testing.T) {
 		})
 	}
 }
+
+func TestResolveAuthBearerToken(t *testing.T) {
+	reg := newTestRegistry(t, requireBearerToken("runner", "s3cret", "t0ken"))
+	reg.auth = &authn.Basic{Username: "runner", Password: "s3cret"}
+	image := reg.image(runnerRepository, "v1")
+	want := reg.pushImage(t, image)
+
+	t.Run("no credentials", func(t *testing.T) {
+		isolateCredentials(t)
+		_, err := newTestResolver(0).Resolve(context.Background(), image)
+		if !errors.Is(err, ErrAuthRequired) {
+			t.Fatalf("error = %v, want ErrAuthRequired", err)
+		}
+		if !strings.Contains(err.Error(), "Tried anonymous") {
+			t.Errorf("error = %q, want the credential sources tried", err)
+		}
+	})
+
+	t.Run("token from docker config credentials", func(t *testing.T) {
+		dockerConfig := isolateCredentials(t)
+		writeDockerConfig(t, dockerConfig, basicAuthConfig(reg.host, "runner", "s3cret"))
+		got, err := newTestResolver(0).Resolve(context.Background(), image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Digest != want.String() {
+			t.Errorf("Digest = %s, want %s", got.Digest, want)
+		}
+		if reg.count("GET", "/token") == 0 {
+			t.Error("the token endpoint was never asked, so the bearer flow did not run")
+		}
+	})
+}
