@@ -24,10 +24,12 @@ import (
 
 // run holds one Render call's state.
 type run struct {
-	r       *Renderer
-	docs    []*docResult
-	objects int
-	runners int
+	r *Renderer
+	// workloadFilters rewrite each runner workload, in this order.
+	workloadFilters []func(*workload, *report) bool
+	docs            []*docResult
+	objects         int
+	runners         int
 	// report collects findings that belong to no single document.
 	report
 }
@@ -76,7 +78,12 @@ func (o *object) ref() objectRef {
 }
 
 func newRun(r *Renderer) *run {
-	return &run{r: r}
+	opts := &r.opts
+	return &run{r: r, workloadFilters: []func(*workload, *report) bool{
+		pinImage(opts, r.matcher),
+		injectRegion(opts),
+		annotateRoleHash(opts),
+	}}
 }
 
 // firstPass processes every segment, in parallel.
@@ -162,13 +169,8 @@ func newWorkloadRef(w *workload, r *report) workloadRef {
 }
 
 func (s *run) applyWorkloadFilters(w *workload, r *report) bool {
-	opts := &s.r.opts
 	changed := false
-	for _, f := range []func(*workload, *report) bool{
-		pinImage(opts, s.r.matcher),
-		injectRegion(opts),
-		annotateRoleHash(opts),
-	} {
+	for _, f := range s.workloadFilters {
 		if f(w, r) {
 			changed = true
 		}
