@@ -11,7 +11,7 @@ import (
 	"github.com/firefly-oss/irsa-render/internal/imageref"
 )
 
-// fixedRegistry answers every tag with one digest, or an error.
+// fixedRegistry resolves every tag to one digest, or returns an error.
 type fixedRegistry struct {
 	digest string
 	err    error

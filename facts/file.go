@@ -34,7 +34,7 @@ func ReadFile(path string) (*Facts, error) {
 }
 
 // parseFacts reads facts from the content of the file at path; modTime
-// stands in for a missing lookup time.
+// replaces a missing lookup time.
 func parseFacts(data []byte, path string, modTime time.Time) (*Facts, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {

@@ -5,7 +5,7 @@
 # Usage (bash or zsh):
 #   source hack/helm-env.sh          # defines the shell functions helm3 and helm4
 #   source hack/helm-env.sh helm4    # also exports the HELM_* variables for helm4
-# A file sourced without arguments sees the arguments of the script that
+# A file sourced without arguments receives the arguments of the script that
 # sources it. Inside a script, pass "" or a version.
 #
 # The functions run bin/helm3 and bin/helm4 (built by hack/tools.sh) with

@@ -9,7 +9,7 @@ import (
 type Pinner struct {
 	Resolver *Resolver
 	// LockPath is the lock file, read on every Pin call and written when an
-	// entry changed. Empty means no lock file: every Pin asks the registry.
+	// entry changed. Empty means no lock file, so every Pin queries the registry.
 	LockPath string
 }
 

@@ -14,7 +14,7 @@ type Problem struct {
 	Object string
 	// Message describes what is wrong.
 	Message string
-	// Fix is what to do next; it may be empty.
+	// Fix is the next step for the user; it may be empty.
 	Fix string
 }
 

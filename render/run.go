@@ -221,7 +221,7 @@ func (s *run) validate(res *docResult, d *document) {
 	}
 }
 
-// ruleFixes says what to do about a schema violation, by rule. The schema
+// ruleFixes maps a schema rule to the fix for its violations. The schema
 // rules that the filters never break, such as a missing kind, come from the
 // chart itself.
 var ruleFixes = map[string]string{
@@ -250,14 +250,14 @@ func (s *run) secondPass() {
 	index := s.accountIndex()
 	targets := s.serviceAccountTargets(index)
 	annotate := annotateRole(&s.r.opts)
-	var kept []*docResult
+	var withAccounts []*docResult
 	for _, res := range s.docs {
 		if res.doc != nil {
-			kept = append(kept, res)
+			withAccounts = append(withAccounts, res)
 		}
 	}
-	parallel(len(kept), func(i int) {
-		res := kept[i]
+	parallel(len(withAccounts), func(i int) {
+		res := withAccounts[i]
 		for _, o := range res.doc.objects {
 			if o.kind != "ServiceAccount" {
 				continue

@@ -100,7 +100,7 @@ func (w *workload) containers() []container {
 	return out
 }
 
-// imageMatcher tells the runner image from every other image.
+// imageMatcher distinguishes the runner image from every other image.
 type imageMatcher struct {
 	repository string // normalized; empty matches by DefaultRunnerImageName
 }

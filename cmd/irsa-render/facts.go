@@ -76,7 +76,7 @@ func checkRegion(found *facts.Facts, region string) error {
 	return nil
 }
 
-// regionOnlyFacts stands in for a cluster when only --region is known: the
+// regionOnlyFacts replaces the cluster facts when only --region is known: the
 // partition follows from the region's name.
 func regionOnlyFacts(region string) *facts.Facts {
 	partition := "aws"

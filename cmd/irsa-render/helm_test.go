@@ -21,7 +21,7 @@ func helm(t *testing.T, version string, args ...string) result {
 
 // helmIn runs a pinned Helm binary with its homes under home. HELM_PLUGINS
 // is the data home's plugins folder, where Helm 4's plugin install puts
-// plugins whatever HELM_PLUGINS says.
+// plugins regardless of HELM_PLUGINS.
 func helmIn(t *testing.T, home, version string, args ...string) result {
 	t.Helper()
 	path := tool(t, version)

@@ -2,9 +2,9 @@
 // for Service Accounts (IRSA) on EKS.
 //
 // Run without a subcommand it is a Helm post-renderer: manifests on stdin,
-// rewritten manifests on stdout. Stdout carries only manifests; every other
+// rewritten manifests on stdout. Stdout carries only manifests. Every other
 // byte (errors, warnings, notes) goes to stderr with an "irsa-render:"
-// prefix, and the first stderr line of a failure states the reason, since
+// prefix. The first stderr line of a failure states the reason, because
 // Helm shows a post-renderer's stderr only inside its own error message.
 //
 // Exit codes: 0 success, 1 a problem with the input or with AWS, 2 a usage

@@ -141,7 +141,7 @@ var (
 	recorded   []recordedOutput
 )
 
-// secretValues are Secret data values used by tests; they may appear in the
+// secretValues are Secret data values used by tests. They may appear in the
 // manifests a post-renderer writes, but never on stderr, in a log or in a
 // cache file.
 var secretValues = []string{"c2VjcmV0LWp3dC10b2tlbi12YWx1ZQ==", "secret-jwt-token-value"}

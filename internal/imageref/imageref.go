@@ -83,7 +83,7 @@ func checkRepository(name string) error {
 }
 
 // isRegistry reports whether the first path component names a registry host,
-// which is how Docker tells "registry.example.com/app" from "library/app": a
+// which is how Docker distinguishes "registry.example.com/app" from "library/app": a
 // dot, a port, brackets, "localhost", or an uppercase letter, which a path
 // component cannot hold.
 func isRegistry(component string) bool {
