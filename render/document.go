@@ -33,6 +33,8 @@ type document struct {
 	// objects are the Kubernetes objects in the document: the document
 	// itself, or the items of a List.
 	objects []*object
+	// fast is set when fastParse built the tree, which has no comments.
+	fast bool
 }
 
 // object is one Kubernetes object: a whole document or one item of a List.
@@ -108,18 +110,34 @@ func parseDocument(seg segment, defaultNamespace string) (*document, error) {
 	if err := checkBytes(seg.data); err != nil {
 		return doc, doc.fail(err.Error(), "")
 	}
-	root, err := decodeSingle(seg.data)
-	if err != nil {
-		return doc, doc.fail("invalid YAML: "+describeYAMLError(err, seg.data), "fix the template that produced it")
+	return doc, doc.parse(defaultNamespace, fastParse(seg.data))
+}
+
+// parseSlow parses a segment with yaml.v3, comments included.
+func parseSlow(seg segment, defaultNamespace string) (*document, error) {
+	doc := &document{seg: seg, source: findSource(seg.data)}
+	return doc, doc.parse(defaultNamespace, nil)
+}
+
+// parse reads the document's objects from root, the tree that fastParse
+// returned, or from the tree that yaml.v3 parses when root is nil.
+func (doc *document) parse(defaultNamespace string, root *yaml.Node) error {
+	seg := doc.seg
+	doc.fast = root != nil
+	if root == nil {
+		var err error
+		if root, err = decodeSingle(seg.data); err != nil {
+			return doc.fail("invalid YAML: "+describeYAMLError(err, seg.data), "fix the template that produced it")
+		}
 	}
 	if root == nil {
-		return doc, nil
+		return nil
 	}
 	if err := checkTree(root); err != nil {
-		return doc, doc.fail(err.Error(), "")
+		return doc.fail(err.Error(), "")
 	}
 	if root.Kind != yaml.MappingNode {
-		return doc, doc.fail(fmt.Sprintf("document is a %s, not a Kubernetes object", kindName(root)), "every document must be a mapping with apiVersion, kind and metadata")
+		return doc.fail(fmt.Sprintf("document is a %s, not a Kubernetes object", kindName(root)), "every document must be a mapping with apiVersion, kind and metadata")
 	}
 	doc.root = root
 	if doc.source == "" {
@@ -129,13 +147,13 @@ func parseDocument(seg segment, defaultNamespace string) (*document, error) {
 	}
 	top, err := newObject(doc, root, 0, defaultNamespace)
 	if err != nil {
-		return doc, err
+		return err
 	}
 	if !isList(top) {
 		doc.objects = []*object{top}
-		return doc, nil
+		return nil
 	}
-	return doc, doc.addListItems(top, defaultNamespace)
+	return doc.addListItems(top, defaultNamespace)
 }
 
 func (d *document) fail(msg, fix string) Problem {

@@ -3,8 +3,10 @@ package render
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -72,7 +74,8 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
-		out, _, err := r.Render(in)
+		out, first, err := r.Render(in)
+		checkSameWithoutFastParse(t, r, in, out, first, err)
 		if err != nil {
 			if out != nil {
 				t.Fatalf("Render returned output together with the error %v", err)
@@ -94,6 +97,24 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("second Render rewrote %d documents", result.Rewritten)
 		}
 	})
+}
+
+// checkSameWithoutFastParse renders in again with yaml.v3 parsing every
+// document and fails unless output, result and error are the same.
+func checkSameWithoutFastParse(t *testing.T, r *Renderer, in, out []byte, result *Result, err error) {
+	t.Helper()
+	fastParseEnabled = false
+	slowOut, slowResult, slowErr := r.Render(in)
+	fastParseEnabled = true
+	if fmt.Sprint(err) != fmt.Sprint(slowErr) {
+		t.Fatalf("with fastParse the error is\n%v\nwith yaml.v3 alone\n%v\ninput:\n%q", err, slowErr, in)
+	}
+	if !bytes.Equal(out, slowOut) {
+		t.Fatalf("with fastParse the output is\n%q\nwith yaml.v3 alone\n%q\ninput:\n%q", out, slowOut, in)
+	}
+	if !reflect.DeepEqual(result, slowResult) {
+		t.Fatalf("with fastParse the result is\n%+v\nwith yaml.v3 alone\n%+v\ninput:\n%q", result, slowResult, in)
+	}
 }
 
 func checkStreamParses(t *testing.T, out []byte) {

@@ -30,6 +30,10 @@ type run struct {
 	docs            []*docResult
 	objects         int
 	runners         int
+	// targets are the ServiceAccounts that get the role, and annotate the
+	// filter that gives it; both are set when the second pass starts.
+	targets  saSet
+	annotate func(*object, *report) bool
 	// report collects findings that belong to no single document.
 	report
 }
@@ -182,7 +186,12 @@ func (s *run) applyWorkloadFilters(w *workload, r *report) bool {
 func (s *run) finish(res *docResult, doc *document) {
 	if res.changed {
 		text, err := patchDocument(res.seg.data, res.before, doc.root)
-		if err != nil {
+		if err != nil || encodeAlways {
+			if doc.fast {
+				// The encoder writes comments from the tree, and fastParse
+				// leaves them out.
+				doc = s.rewriteSlow(res, doc)
+			}
 			text, err = encodeDocument(res.seg.data, doc.root)
 		}
 		if err != nil {
@@ -197,6 +206,26 @@ func (s *run) finish(res *docResult, doc *document) {
 		s.validate(res, doc)
 	}
 	res.doc, res.before = nil, nil
+}
+
+// rewriteSlow parses a document again with yaml.v3, comments included, and
+// makes the same changes to it, for encoding it anew. Findings were reported
+// on the first parse, so they are dropped here.
+func (s *run) rewriteSlow(res *docResult, fast *document) *document {
+	doc, err := parseSlow(res.seg, s.r.opts.Namespace)
+	if err != nil || doc.root == nil {
+		return fast
+	}
+	var discard report
+	for _, o := range doc.objects {
+		if w := asWorkload(o); w != nil && len(w.runnerContainers(s.r.matcher)) > 0 {
+			s.applyWorkloadFilters(w, &discard)
+		}
+		if o.kind == "ServiceAccount" && s.targets != nil && s.targets.matches(o.namespace, o.name) {
+			s.annotate(o, &discard)
+		}
+	}
+	return doc
 }
 
 // validate checks a document's top-level object with the Validator, which
@@ -250,6 +279,7 @@ func (s *run) secondPass() {
 	index := s.accountIndex()
 	targets := s.serviceAccountTargets(index)
 	annotate := annotateRole(&s.r.opts)
+	s.targets, s.annotate = targets, annotate
 	var withAccounts []*docResult
 	for _, res := range s.docs {
 		if res.doc != nil {

@@ -1,0 +1,414 @@
+package render
+
+import (
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// fastParse parses the YAML that Helm charts render nearly always: block
+// mappings with plain keys, block sequences, single-line plain and quoted
+// scalars without escapes, empty values, "{}" and "[]", whole-line comments
+// and blank lines, in ASCII with "\n" line ends. It returns the tree that
+// yaml.v3 returns for the same text, with equal kinds, styles, tags, values
+// and positions, but without comments. For anything else, invalid YAML
+// included, it returns nil and the caller parses the document with yaml.v3,
+// which also reports errors.
+//
+// yaml.v3 runs a general scanner and parser and allocates every node, tag
+// and value separately. This parser reads each line once, cuts the values out
+// of a single copy of the text and takes the nodes from one slab, so it parses
+// the documents of a typical stream several times faster.
+//
+// Nodes without comments are enough for every use in this package except
+// encoding a document anew, which finish does only after parsing it again
+// with yaml.v3.
+func fastParse(data []byte) *yaml.Node {
+	if !fastParseEnabled {
+		return nil
+	}
+	lines, ok := simpleText(data)
+	if !ok {
+		return nil
+	}
+	p := &fastParser{src: string(data), line: 1}
+	p.nodes = make([]yaml.Node, 0, 2*lines+2)
+	p.children = make([]*yaml.Node, 0, 2*lines+2)
+	if strings.HasPrefix(p.src, "---") {
+		if len(p.src) > 3 && p.src[3] != '\n' {
+			return nil
+		}
+		p.nextLine()
+	}
+	if !p.findContent() || p.col != 0 {
+		return nil
+	}
+	root := p.block()
+	if root == nil || p.has || root.Kind != yaml.MappingNode {
+		return nil
+	}
+	return root
+}
+
+// Tests switch fastParse off to compare results with yaml.v3 alone, and
+// encode every rewritten document anew to cover that path.
+var (
+	fastParseEnabled = true
+	encodeAlways     = false
+)
+
+// maxFastDepth bounds the parser's recursion; deeper documents go to
+// yaml.v3, which checks nesting against maxDepth.
+const maxFastDepth = 64
+
+// fastParser reads a document line by line. The current content line
+// starts at lineStart and ends at end, its "\n" or the end of the text.
+// The next token starts at offset at, in the 0-based column col.
+type fastParser struct {
+	src       string
+	lineStart int
+	end       int
+	line      int // 1-based number of the current line
+	at        int
+	col       int
+	// has is false once no content line is left.
+	has      bool
+	bad      bool
+	depth    int
+	nodes    []yaml.Node
+	children []*yaml.Node
+	stack    []*yaml.Node
+}
+
+// simpleText reports whether data has only printable ASCII, spaces and
+// "\n", and counts its lines.
+func simpleText(data []byte) (lines int, ok bool) {
+	for _, b := range data {
+		if b < ' ' || b > '~' {
+			if b != '\n' {
+				return 0, false
+			}
+			lines++
+		}
+	}
+	return lines + 1, true
+}
+
+// nextLine moves to the start of the line after the current one.
+func (p *fastParser) nextLine() {
+	i := strings.IndexByte(p.src[p.lineStart:], '\n')
+	if i < 0 {
+		p.lineStart = len(p.src)
+	} else {
+		p.lineStart += i + 1
+	}
+	p.line++
+}
+
+// findContent moves to the first line at or after lineStart that is neither
+// blank nor a comment, and sets at and col to its first character. A "---"
+// or "..." marker line ends the subset.
+func (p *fastParser) findContent() bool {
+	for p.lineStart < len(p.src) {
+		end := strings.IndexByte(p.src[p.lineStart:], '\n')
+		if end < 0 {
+			end = len(p.src)
+		} else {
+			end += p.lineStart
+		}
+		i := p.lineStart
+		for i < end && p.src[i] == ' ' {
+			i++
+		}
+		if i < end && p.src[i] != '#' {
+			text := p.src[i:end]
+			if i == p.lineStart && (strings.HasPrefix(text, "---") || strings.HasPrefix(text, "...")) {
+				p.bad = true
+				p.has = false
+				return false
+			}
+			p.end, p.at, p.col, p.has = end, i, i-p.lineStart, true
+			return true
+		}
+		p.lineStart = end + 1
+		p.line++
+	}
+	p.has = false
+	return false
+}
+
+// advance finishes the current line and finds the next content line.
+func (p *fastParser) advance() {
+	p.lineStart = p.end + 1
+	p.line++
+	p.findContent()
+}
+
+func (p *fastParser) node(kind yaml.Kind, tag string, col int) *yaml.Node {
+	if len(p.nodes) == cap(p.nodes) {
+		p.nodes = make([]yaml.Node, 0, 64)
+	}
+	p.nodes = p.nodes[:len(p.nodes)+1]
+	n := &p.nodes[len(p.nodes)-1]
+	n.Kind, n.Tag, n.Line, n.Column = kind, tag, p.line, col+1
+	return n
+}
+
+// content moves the children pushed since start from the stack into a
+// slice of their own, whose capacity ends at its length so that an append
+// by a filter copies it rather than overwriting a neighbour.
+func (p *fastParser) content(start int) []*yaml.Node {
+	items := p.stack[start:]
+	n := len(items)
+	if n == 0 {
+		return nil
+	}
+	if cap(p.children)-len(p.children) < n {
+		p.children = make([]*yaml.Node, 0, max(n, 64))
+	}
+	offset := len(p.children)
+	p.children = append(p.children, items...)
+	p.stack = p.stack[:start]
+	return p.children[offset : offset+n : offset+n]
+}
+
+// block parses the mapping or sequence that starts at the current token.
+func (p *fastParser) block() *yaml.Node {
+	if p.depth++; p.depth > maxFastDepth {
+		return nil
+	}
+	defer func() { p.depth-- }()
+	if p.isDash() {
+		return p.sequence()
+	}
+	return p.mapping()
+}
+
+// isDash reports whether the current token is a block sequence entry.
+func (p *fastParser) isDash() bool {
+	return p.src[p.at] == '-' && (p.at+1 == p.end || p.src[p.at+1] == ' ')
+}
+
+func (p *fastParser) mapping() *yaml.Node {
+	col := p.col
+	m := p.node(yaml.MappingNode, "!!map", col)
+	start := len(p.stack)
+	for {
+		key, colon := p.key()
+		if key == nil {
+			return nil
+		}
+		value := p.value(col, colon)
+		if value == nil {
+			return nil
+		}
+		p.stack = append(p.stack, key, value)
+		if !p.has {
+			if p.bad {
+				return nil
+			}
+			break
+		}
+		if p.col < col {
+			break
+		}
+		if p.col > col || p.isDash() {
+			return nil
+		}
+	}
+	m.Content = p.content(start)
+	return m
+}
+
+// keyLength returns the length of the plain key that starts at the current
+// token and is followed by ":" and a space or the line end, or 0.
+func (p *fastParser) keyLength() int {
+	i := p.at
+	if i >= p.end || !isKeyStart(p.src[i]) {
+		return 0
+	}
+	for i < p.end && isKeyChar(p.src[i]) {
+		i++
+	}
+	if i >= p.end || p.src[i] != ':' || (i+1 < p.end && p.src[i+1] != ' ') {
+		return 0
+	}
+	return i - p.at
+}
+
+// key parses a plain key and returns it with the offset of its colon.
+func (p *fastParser) key() (*yaml.Node, int) {
+	n := p.keyLength()
+	if n == 0 {
+		return nil, 0
+	}
+	k := p.node(yaml.ScalarNode, "", p.col)
+	k.Value = p.src[p.at : p.at+n]
+	k.Tag = k.ShortTag()
+	return k, p.at + n
+}
+
+// value parses the value of the key at column col whose colon is at the
+// given offset, and moves past it.
+func (p *fastParser) value(col, colon int) *yaml.Node {
+	i := colon + 1
+	for i < p.end && p.src[i] == ' ' {
+		i++
+	}
+	if i < p.end {
+		if p.src[i] == '#' {
+			return nil
+		}
+		p.at, p.col = i, i-p.lineStart
+		return p.inline(col)
+	}
+	// Nothing follows the colon: the value is a collection on the next
+	// lines, or empty. yaml.v3 places an empty value right after the colon.
+	line, emptyCol := p.line, colon+1-p.lineStart
+	p.advance()
+	if p.has && (p.col > col || p.col == col && p.isDash()) {
+		return p.block()
+	}
+	if p.bad {
+		return nil
+	}
+	n := p.node(yaml.ScalarNode, "!!null", emptyCol)
+	n.Line = line
+	return n
+}
+
+// inline parses a scalar, "{}" or "[]" that fills the rest of the current
+// line, as the value of a key or item at column col, and moves past it. A
+// more indented line after it would continue a plain scalar, so it ends the
+// subset.
+func (p *fastParser) inline(col int) *yaml.Node {
+	n := p.scalar()
+	if n == nil {
+		return nil
+	}
+	p.advance()
+	if p.has && p.col > col {
+		return nil
+	}
+	return n
+}
+
+func (p *fastParser) scalar() *yaml.Node {
+	s := p.src[p.at:p.end]
+	switch c := s[0]; c {
+	case '"', '\'':
+		close := strings.IndexByte(s[1:], c) + 1
+		if close == 0 || !onlySpaces(s[close+1:]) {
+			return nil
+		}
+		value := s[1:close]
+		style := yaml.SingleQuotedStyle
+		if c == '"' {
+			if strings.IndexByte(value, '\\') >= 0 {
+				return nil
+			}
+			style = yaml.DoubleQuotedStyle
+		}
+		n := p.node(yaml.ScalarNode, "!!str", p.col)
+		n.Value, n.Style = value, style
+		return n
+	case '{', '[':
+		if len(s) < 2 || s[1] != c+2 || !onlySpaces(s[2:]) {
+			return nil
+		}
+		kind, tag := yaml.MappingNode, "!!map"
+		if c == '[' {
+			kind, tag = yaml.SequenceNode, "!!seq"
+		}
+		n := p.node(kind, tag, p.col)
+		n.Style = yaml.FlowStyle
+		return n
+	}
+	if !isPlainStart(s) {
+		return nil
+	}
+	s = strings.TrimRight(s, " ")
+	if s[len(s)-1] == ':' || strings.Contains(s, ": ") || strings.Contains(s, " #") {
+		return nil
+	}
+	n := p.node(yaml.ScalarNode, "", p.col)
+	n.Value = s
+	n.Tag = n.ShortTag()
+	return n
+}
+
+func (p *fastParser) sequence() *yaml.Node {
+	col := p.col
+	seq := p.node(yaml.SequenceNode, "!!seq", col)
+	start := len(p.stack)
+	for {
+		item := p.item(col)
+		if item == nil {
+			return nil
+		}
+		p.stack = append(p.stack, item)
+		if !p.has {
+			if p.bad {
+				return nil
+			}
+			break
+		}
+		// A line at this column without a dash continues the mapping that
+		// holds the sequence.
+		if p.col < col || p.col == col && !p.isDash() {
+			break
+		}
+		if p.col > col {
+			return nil
+		}
+	}
+	seq.Content = p.content(start)
+	return seq
+}
+
+// item parses the sequence entry whose dash is the current token, at
+// column col.
+func (p *fastParser) item(col int) *yaml.Node {
+	i := p.at + 1
+	for i < p.end && p.src[i] == ' ' {
+		i++
+	}
+	if i == p.end {
+		p.advance()
+		if p.has && p.col > col {
+			return p.block()
+		}
+		return nil
+	}
+	p.at, p.col = i, i-p.lineStart
+	switch {
+	case p.src[i] == '#' || p.isDash():
+		return nil
+	case p.keyLength() > 0:
+		return p.block()
+	}
+	return p.inline(col)
+}
+
+func onlySpaces(s string) bool {
+	return strings.Trim(s, " ") == ""
+}
+
+func isKeyStart(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '/' || c == '$'
+}
+
+func isKeyChar(c byte) bool {
+	return isKeyStart(c) || c == '-'
+}
+
+// isPlainStart reports whether a plain scalar may start s: no indicator
+// character that would make it something else, or change how yaml.v3
+// reads it.
+func isPlainStart(s string) bool {
+	c := s[0]
+	if c == '-' {
+		return len(s) > 1 && s[1] != ' '
+	}
+	return isKeyStart(c) || c == '(' || c == '+'
+}

@@ -1,0 +1,219 @@
+package render
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// diffTrees returns where two trees differ in anything but comments, or "".
+func diffTrees(path string, want, got *yaml.Node) string {
+	switch {
+	case want == nil || got == nil:
+		if want != got {
+			return fmt.Sprintf("%s: want %v, got %v", path, want, got)
+		}
+		return ""
+	case want.Kind != got.Kind, want.Style != got.Style, want.Tag != got.Tag, want.Value != got.Value,
+		want.Anchor != got.Anchor, want.Line != got.Line, want.Column != got.Column,
+		len(want.Content) != len(got.Content), (want.Alias == nil) != (got.Alias == nil):
+		return fmt.Sprintf("%s:\n want kind %v style %v tag %q value %q at %d:%d with %d children\n got  kind %v style %v tag %q value %q at %d:%d with %d children",
+			path, want.Kind, want.Style, want.Tag, want.Value, want.Line, want.Column, len(want.Content),
+			got.Kind, got.Style, got.Tag, got.Value, got.Line, got.Column, len(got.Content))
+	}
+	for i := range want.Content {
+		if d := diffTrees(fmt.Sprintf("%s/%d", path, i), want.Content[i], got.Content[i]); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// checkFastParse fails when fastParse accepts data and the tree differs
+// from yaml.v3's, and reports whether it accepted data.
+func checkFastParse(t *testing.T, data []byte) bool {
+	t.Helper()
+	got := fastParse(data)
+	if got == nil {
+		return false
+	}
+	want, err := decodeSingle(data)
+	if err != nil {
+		t.Fatalf("fastParse accepted text that yaml.v3 rejects (%v):\n%s", err, data)
+	}
+	if d := diffTrees("", want, got); d != "" {
+		t.Fatalf("fastParse and yaml.v3 disagree at %s\ntext:\n%s", d, data)
+	}
+	return true
+}
+
+// TestFastParseRealDocuments parses every document of the real chart
+// renders both ways. Each of them must be in the subset, so that streams
+// like these take the fast path.
+func TestFastParseRealDocuments(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(casesDir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test cases in %s: %v", casesDir, err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, seg := range splitStream(data) {
+			if !checkFastParse(t, seg.data) {
+				t.Errorf("%s document %d is not in the fast subset:\n%s", filepath.Base(file), seg.index, seg.data)
+			}
+		}
+	}
+}
+
+func TestFastParse(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		text string
+		fast bool
+	}{
+		{"marker and comments", "---\n# Source: a.yaml\n# more\napiVersion: v1\nkind: ConfigMap\n", true},
+		{"no marker", "apiVersion: v1\nkind: ConfigMap\n", true},
+		{"no final newline", "apiVersion: v1\nkind: ConfigMap", true},
+		{"empty values", "a:\nb:\n  c:\n\n  d:   \n  # c\ne: 1\n", true},
+		{"empty value at the end", "a: 1\ndata:\n  X:\n", true},
+		{"compact sequence", "a:\n- x\n-   y\n- n: 1\n  m: 'q'\nb: 2\n", true},
+		{"indented sequence", "a:\n  - n: 1\n    m:\n      - 2\n  - {}\nb: []\n", true},
+		{"item on its own line", "a:\n-\n  n: 1\n", true},
+		{"quoted scalars", "a: \"x y: z # w\"\nb: 'it'\nc: \"\"\nd: ''\n", true},
+		{"resolved tags", "a: 1\nb: true\nc: null\nd: 1.5\ne: 0x1F\nf: 2001-12-14\ng: .inf\nh: -3\ni: +4\n1: x\n", true},
+		{"colons and hashes inside plain scalars", "a: http://x:80/y#z\nb: a,b]c\nc: x:y\n", true},
+		{"trailing spaces", "a: x   \nb: 'y'  \n", true},
+		{"deep", "a:\n  b:\n    c:\n      - d:\n          e: f\n", true},
+		{"multi-line plain scalar", "a: x\n  y\n", false},
+		{"literal block", "a: |\n  x\n", false},
+		{"folded block", "a: >-\n  x\n", false},
+		{"anchor", "a: &x 1\nb: *x\n", false},
+		{"tag", "a: !!str 1\n", false},
+		{"flow mapping", "a: {b: 1}\n", false},
+		{"flow sequence", "a: [1, 2]\n", false},
+		{"escape", "a: \"x\\ny\"\n", false},
+		{"doubled quote", "a: 'it''s'\n", false},
+		{"line comment", "a: 1 # one\n", false},
+		{"comment as value", "a: # none\n", false},
+		{"quoted key", "\"a\": 1\n", false},
+		{"key with a space", "a b: 1\n", false},
+		{"merge key", "<<: {}\n", false},
+		{"tab", "a:\t1\n", false},
+		{"crlf", "a: 1\r\nb: 2\r\n", false},
+		{"non-ASCII", "a: é\n", false},
+		{"end marker", "a: 1\n...\n", false},
+		{"marker with content", "--- a: 1\n", false},
+		{"scalar document", "x\n", false},
+		{"sequence document", "- a\n", false},
+		{"comment only", "# x\n", false},
+		{"empty", "", false},
+		{"indented root", "  a: 1\n", false},
+		{"bad indentation", "a:\n    b: 1\n  c: 2\n", false},
+		{"value after a scalar", "a: 1\n  b: 2\n", false},
+		{"dash after a scalar value", "a: 1\n- b\n", false},
+		{"nested dash", "a:\n- - x\n", false},
+		{"empty item", "a:\n-\nb: 1\n", false},
+		{"missing space after colon", "a:1\n", false},
+		{"key and value on one line twice", "a: b: c\n", false},
+		{"sequence under a scalar key at a wrong column", "a:\n  - x\n - y\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkFastParse(t, []byte(tc.text)); got != tc.fast {
+				t.Errorf("fastParse accepted = %v, want %v for:\n%s", got, tc.fast, tc.text)
+			}
+		})
+	}
+}
+
+// TestFastParseContentCapacity checks that appending to a parsed
+// collection, as the filters do, leaves its neighbours alone.
+func TestFastParseContentCapacity(t *testing.T) {
+	root := fastParse([]byte("a:\n- x\nb:\n- y\n"))
+	if root == nil {
+		t.Fatal("fastParse rejected the text")
+	}
+	first, second := root.Content[1], root.Content[3]
+	first.Content = append(first.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "added"})
+	if got := second.Content[0].Value; got != "y" {
+		t.Errorf("after an append to the first sequence, the second contains %q, want y", got)
+	}
+}
+
+// FuzzFastParse checks that every text fastParse accepts gives yaml.v3's
+// tree.
+func FuzzFastParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(casesDir, "*.yaml"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, seg := range splitStream(data) {
+			f.Add(seg.data)
+		}
+	}
+	for _, s := range []string{
+		"a:\n- x\n-   y\n- n: 1\n  m: 'q'\nb: 2\n",
+		"a:\n  - n: 1\n    m:\n      - 2\n  - {}\nb: []\n",
+		"a:\nb:\n  c:\n\n  d:   \n  # c\ne: 1\n",
+		"a: 1\nb: true\nc: null\nd: 1.5\ne: 0x1F\nf: 2001-12-14\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if strings.Count(string(data), "\n") > 200 {
+			return
+		}
+		checkFastParse(t, data)
+	})
+}
+
+// TestFastParseSameRender renders every real chart output with and without
+// fastParse, patching and encoding anew, and expects the same bytes: the
+// encoder path parses fast documents again to keep their comments.
+func TestFastParseSameRender(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(casesDir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test cases in %s: %v", casesDir, err)
+	}
+	defer func() { fastParseEnabled, encodeAlways = true, false }()
+	for _, file := range files {
+		in, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, encode := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/encode=%v", filepath.Base(file), encode), func(t *testing.T) {
+				r, err := New(standardOptions())
+				if err != nil {
+					t.Fatal(err)
+				}
+				encodeAlways = encode
+				fastParseEnabled = false
+				want, wantResult, wantErr := r.Render(in)
+				fastParseEnabled = true
+				got, gotResult, gotErr := r.Render(in)
+				if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+					t.Fatalf("error with fastParse %v, without %v", gotErr, wantErr)
+				}
+				if string(got) != string(want) {
+					removed, added := diffLines(strings.Split(string(want), "\n"), strings.Split(string(got), "\n"))
+					t.Fatalf("output with fastParse differs:\n-%s\n+%s", strings.Join(removed, "\n-"), strings.Join(added, "\n+"))
+				}
+				if gotResult.Rewritten != wantResult.Rewritten || len(gotResult.Warnings) != len(wantResult.Warnings) {
+					t.Errorf("result with fastParse %+v, without %+v", gotResult, wantResult)
+				}
+				if encode && wantErr == nil && !strings.Contains(string(got), "# Main container") {
+					t.Errorf("encoded output lost the comments:\n%s", got)
+				}
+			})
+		}
+	}
+}
