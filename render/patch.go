@@ -475,7 +475,15 @@ func encodeScalar(n *yaml.Node, style yaml.Style) (string, error) {
 	return text, nil
 }
 
+// encodeNode encodes n with an indent of 2, as yaml.v3's encoder does.
 func encodeNode(n *yaml.Node) (string, error) {
+	if text, ok := encodeSimple(n); ok {
+		return text, nil
+	}
+	return encodeWithEncoder(n)
+}
+
+func encodeWithEncoder(n *yaml.Node) (string, error) {
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
