@@ -530,7 +530,57 @@ func sameTree(a, b *yaml.Node) bool {
 }
 
 // copyTree returns a deep copy of a tree, aliases pointing into the copy.
+// A tree without aliases, the usual case, is copied into two slabs.
 func copyTree(n *yaml.Node) *yaml.Node {
+	count, aliases := countNodes(n)
+	if aliases {
+		return copyTreeWithAliases(n)
+	}
+	c := treeCopier{nodes: make([]yaml.Node, 0, count), children: make([]*yaml.Node, 0, count)}
+	return c.copy(n)
+}
+
+// countNodes counts the nodes of a tree and reports whether it has aliases.
+func countNodes(n *yaml.Node) (count int, aliases bool) {
+	count = 1
+	if n.Kind == yaml.AliasNode || n.Alias != nil {
+		return count, true
+	}
+	for _, child := range n.Content {
+		c, a := countNodes(child)
+		if a {
+			return 0, true
+		}
+		count += c
+	}
+	return count, false
+}
+
+// treeCopier copies a tree without aliases into preallocated slabs.
+type treeCopier struct {
+	nodes    []yaml.Node
+	children []*yaml.Node
+}
+
+func (c *treeCopier) copy(n *yaml.Node) *yaml.Node {
+	c.nodes = append(c.nodes, *n)
+	dup := &c.nodes[len(c.nodes)-1]
+	if len(n.Content) > 0 {
+		start := len(c.children)
+		c.children = append(c.children, n.Content...)
+		content := c.children[start:len(c.children):len(c.children)]
+		for i, child := range n.Content {
+			content[i] = c.copy(child)
+		}
+		dup.Content = content
+	} else if n.Content != nil {
+		// An empty slice may still share its array with the original.
+		dup.Content = n.Content[:0:0]
+	}
+	return dup
+}
+
+func copyTreeWithAliases(n *yaml.Node) *yaml.Node {
 	copies := map[*yaml.Node]*yaml.Node{}
 	var walk func(*yaml.Node) *yaml.Node
 	walk = func(n *yaml.Node) *yaml.Node {

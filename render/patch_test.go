@@ -386,3 +386,28 @@ func TestCopyTree(t *testing.T) {
 		t.Error("changing the copy changed the original")
 	}
 }
+
+func TestCopyTreeWithoutAliases(t *testing.T) {
+	root, err := decodeSingle([]byte("a:\n  - x\n  - k: v\nb: {}\nc: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := copyTree(root)
+	if !sameTree(root, c) {
+		t.Fatal("copy differs from the original")
+	}
+	if d := diffTrees("", root, c); d != "" {
+		t.Fatalf("copy differs from the original at %s", d)
+	}
+	c.Content[1].Content[1].Content[1].Value = "changed"
+	if root.Content[1].Content[1].Content[1].Value != "v" {
+		t.Error("changing the copy changed the original")
+	}
+	c.Content[1].Content = append(c.Content[1].Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "added"})
+	if len(root.Content[1].Content) != 2 {
+		t.Error("appending to the copy changed the original")
+	}
+	if got := c.Content[2].Value; got != "b" {
+		t.Errorf("appending to a copied sequence changed the next key to %q", got)
+	}
+}
