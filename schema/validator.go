@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,6 +75,7 @@ func compileDocument(id string, document any) (*jsonschema.Schema, error) {
 	compiler := jsonschema.NewCompiler()
 	compiler.DefaultDraft(jsonschema.Draft2020)
 	compiler.UseLoader(memoryOnlyLoader{})
+	compiler.UseRegexpEngine(regexpCache{}.compile)
 	if err := compiler.AddResource(id, document); err != nil {
 		return nil, fmt.Errorf("add generated schema: %w", err)
 	}
@@ -82,6 +84,24 @@ func compileDocument(id string, document any) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("compile generated schema: %w", err)
 	}
 	return compiled, nil
+}
+
+// regexpCache compiles each regular expression of one schema once. The
+// compiler checks every pattern against the metaschema's "regex" format
+// before it compiles the pattern for use, which without the cache compiles
+// it twice. A cache belongs to one compiler, which runs on one goroutine.
+type regexpCache map[string]*regexp.Regexp
+
+func (c regexpCache) compile(pattern string) (jsonschema.Regexp, error) {
+	if re, ok := c[pattern]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	c[pattern] = re
+	return re, nil
 }
 
 // memoryOnlyLoader is asked only for URLs that are not in memory, and fails
