@@ -244,7 +244,7 @@ func (p *fastParser) key() (*yaml.Node, int) {
 	}
 	k := p.node(yaml.ScalarNode, "", p.col)
 	k.Value = p.src[p.at : p.at+n]
-	k.Tag = k.ShortTag()
+	k.Tag = plainTag(k.Value)
 	return k, p.at + n
 }
 
@@ -333,7 +333,7 @@ func (p *fastParser) scalar() *yaml.Node {
 	}
 	n := p.node(yaml.ScalarNode, "", p.col)
 	n.Value = s
-	n.Tag = n.ShortTag()
+	n.Tag = plainTag(n.Value)
 	return n
 }
 
@@ -388,6 +388,22 @@ func (p *fastParser) item(col int) *yaml.Node {
 		return p.block()
 	}
 	return p.inline(col)
+}
+
+// plainTag returns the tag that yaml.v3 resolves for a plain scalar. A
+// scalar that starts with a letter, "/", "_", "$" or "(" is a string unless
+// it is one of yaml.v3's words for booleans and null, none of them longer
+// than five letters. Other scalars are resolved by yaml.v3 itself.
+func plainTag(v string) string {
+	switch c := v[0]; {
+	case c == '/' || c == '_' || c == '$' || c == '(':
+		return "!!str"
+	case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		if len(v) > 5 || strings.IndexByte("nNtTfF", c) < 0 {
+			return "!!str"
+		}
+	}
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
 }
 
 func onlySpaces(s string) bool {

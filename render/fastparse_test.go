@@ -217,3 +217,16 @@ func TestFastParseSameRender(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainTag(t *testing.T) {
+	for _, v := range []string{
+		"name", "n", "null", "Null", "NULL", "nulls", "true", "True", "TRUE", "truex", "false", "False", "FALSE",
+		"falsey", "yes", "no", "on", "off", "y", "IfNotPresent", "/health", "_x", "$HOME", "(a)", "1", "-1", "+1",
+		"0x1F", "1.5", ".inf", "-.inf", ".5", "2001-12-14", "1e3", "3001", "1000m", "v0.6.26",
+	} {
+		want := (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
+		if got := plainTag(v); got != want {
+			t.Errorf("plainTag(%q) = %s, want %s", v, got, want)
+		}
+	}
+}
