@@ -83,7 +83,7 @@ func writeEntry(b *strings.Builder, key, value *yaml.Node, indent int) bool {
 		return false
 	}
 	text, ok := simpleScalar(key)
-	if !ok {
+	if !ok || len(text) > maxSimpleKey {
 		return false
 	}
 	b.WriteString(text)
@@ -95,6 +95,10 @@ func writeEntry(b *strings.Builder, key, value *yaml.Node, indent int) bool {
 	b.WriteByte('\n')
 	return writeSimple(b, value, indent+2, false)
 }
+
+// maxSimpleKey is the longest key that the encoder writes as "key: value";
+// it writes longer keys as "? key".
+const maxSimpleKey = 128
 
 func writeIndent(b *strings.Builder, indent int) {
 	for range indent {

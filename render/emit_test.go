@@ -3,6 +3,7 @@ package render
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -44,6 +45,7 @@ func TestEncodeSimple(t *testing.T) {
 		{"flow", "a: {b: 1}\n", 3},
 		{"escapes", "a: \"x\\ty\"\nb: 'it''s'\n", 2},
 		{"sexagesimal", "a: '1:20'\nb: 1:2:3\nc: x:1\n", 5},
+		{"key of 129 characters", "a" + strings.Repeat("b", 128) + ": 1\nc: 1\n", 4},
 		{"timestamp", "a: 2001-12-14\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -61,6 +61,10 @@ var (
 // yaml.v3, which checks nesting against maxDepth.
 const maxFastDepth = 64
 
+// maxKeyLength stays below the 1024 characters that YAML allows an
+// implicit key, which yaml.v3 enforces.
+const maxKeyLength = 1000
+
 // fastParser reads a document line by line. The current content line
 // starts at lineStart and ends at end, its "\n" or the end of the text.
 // The next token starts at offset at, in the 0-based column col.
@@ -230,7 +234,7 @@ func (p *fastParser) keyLength() int {
 	for i < p.end && isKeyChar(p.src[i]) {
 		i++
 	}
-	if i >= p.end || p.src[i] != ':' || (i+1 < p.end && p.src[i+1] != ' ') {
+	if i >= p.end || p.src[i] != ':' || (i+1 < p.end && p.src[i+1] != ' ') || i-p.at > maxKeyLength {
 		return 0
 	}
 	return i - p.at

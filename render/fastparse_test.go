@@ -120,6 +120,7 @@ func TestFastParse(t *testing.T) {
 		{"dash after a scalar value", "a: 1\n- b\n", false},
 		{"nested dash", "a:\n- - x\n", false},
 		{"empty item", "a:\n-\nb: 1\n", false},
+		{"key of 1,100 characters", "a" + strings.Repeat("b", 1100) + ": 1\n", false},
 		{"missing space after colon", "a:1\n", false},
 		{"key and value on one line twice", "a: b: c\n", false},
 		{"sequence under a scalar key at a wrong column", "a:\n  - x\n - y\n", false},
