@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/firefly-oss/irsa-render/internal/pattern"
 )
 
 // ClusterARN is a parsed EKS cluster ARN,
@@ -19,7 +21,7 @@ var (
 	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
 	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// clusterNamePattern follows the EKS rule for cluster names.
-	clusterNamePattern = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	clusterNamePattern = pattern.MustBounded(`^[0-9A-Za-z][A-Za-z0-9_-]*$`, 100)
 )
 
 // ParseClusterARN parses an EKS cluster ARN and rejects anything else.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/firefly-oss/irsa-render/internal/pattern"
 )
 
 // TerraformOptions names the aws_iam_role resource that Terraform writes.
@@ -17,7 +19,7 @@ type TerraformOptions struct {
 
 var (
 	// roleName follows the IAM CreateRole RoleName pattern and length limit.
-	roleName = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	roleName = pattern.MustBounded(`^[\w+=,.@-]+$`, 64)
 	// hclIdentifier is an HCL identifier as Terraform accepts it for names
 	// and unquoted object keys.
 	hclIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)

@@ -12,13 +12,13 @@ package values
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/firefly-oss/irsa-render/facts"
 	"github.com/firefly-oss/irsa-render/internal/imageref"
+	"github.com/firefly-oss/irsa-render/internal/pattern"
 	"github.com/firefly-oss/irsa-render/render"
 	"github.com/firefly-oss/irsa-render/schema"
 )
@@ -73,10 +73,10 @@ var regionVariables = []string{"AWS_REGION", "AWS_DEFAULT_REGION"}
 
 var (
 	// dnsSubdomain is a Kubernetes object name such as a ServiceAccount's.
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	dnsSubdomain = pattern.MustBounded(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`, 253)
 	// releaseSuffix keeps runner-<suffix> a valid Helm release name: a DNS
 	// label of at most 53 characters.
-	releaseSuffix = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,44}[a-z0-9])?$`)
+	releaseSuffix = pattern.MustBounded(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, 46)
 )
 
 // Generate returns a values file that sets the IRSA settings of s, with a

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/firefly-oss/irsa-render/internal/pattern"
 )
 
 // Role is a parsed IAM role ARN: arn:<partition>:iam::<account>:role/<path/><name>.
@@ -21,7 +23,7 @@ var Partitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b",
 
 var (
 	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	namePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	namePattern    = pattern.MustBounded(`^[\w+=,.@-]+$`, 64)
 	segmentPattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
 )
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/firefly-oss/irsa-render/internal/pattern"
 )
 
 // Reference is a parsed image reference. Repository keeps the registry as
@@ -20,12 +22,16 @@ type Reference struct {
 }
 
 var (
-	tagPattern       = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestPattern    = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$`)
+	tagPattern       = pattern.MustBounded(`^\w[\w.-]*$`, 128)
+	digestPattern    = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
 	sha256Pattern    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 	componentPattern = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 	hostPattern      = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$`)
 )
+
+// minDigestHex is the shortest encoded part of a digest that the OCI
+// image specification's grammar allows.
+const minDigestHex = 32
 
 // ErrEmpty is returned for an empty reference.
 var ErrEmpty = errors.New("image reference is empty")
@@ -44,7 +50,7 @@ func Parse(ref string) (Reference, error) {
 	if at := strings.IndexByte(name, '@'); at >= 0 {
 		r.Digest = name[at+1:]
 		name = name[:at]
-		if !digestPattern.MatchString(r.Digest) {
+		if !digestPattern.MatchString(r.Digest) || len(r.Digest)-strings.LastIndexByte(r.Digest, ':')-1 < minDigestHex {
 			return Reference{}, fmt.Errorf("image reference %q: invalid digest %q", ref, r.Digest)
 		}
 	}

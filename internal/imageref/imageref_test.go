@@ -47,6 +47,7 @@ func TestParse(t *testing.T) {
 		{name: "uppercase registry", ref: "Registry/app:v1", wantRepo: "Registry/app", wantTag: "v1", wantRegistry: "Registry", wantName: "app"},
 		{name: "separators", ref: "a__b/c.d-e/f--g_h:T_1.x-y", wantRepo: "a__b/c.d-e/f--g_h", wantTag: "T_1.x-y", wantRegistry: "", wantName: "f--g_h"},
 		{name: "docker dind", ref: "docker:dind", wantRepo: "docker", wantTag: "dind", wantName: "docker"},
+		{name: "digest of 32 characters", ref: "app@sha512:" + strings.Repeat("a", 32), wantRepo: "app", wantDigest: "sha512:" + strings.Repeat("a", 32), wantName: "app"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +91,7 @@ func TestParseInvalid(t *testing.T) {
 		{name: "uppercase path", ref: "firefly/Runner", want: `invalid repository path component "Runner"`},
 		{name: "empty component", ref: "firefly//runner", want: `invalid repository path component ""`},
 		{name: "short digest", ref: "app@sha256:abc", want: `invalid digest "sha256:abc"`},
+		{name: "digest of 31 characters", ref: "app@sha512:" + strings.Repeat("a", 31), want: "invalid digest"},
 		{name: "digest no algorithm", ref: "app@" + strings.Repeat("a", 64), want: "invalid digest"},
 		{name: "empty repository", ref: ":v1", want: "repository is empty"},
 		{name: "bad registry", ref: "-bad.example.com/app", want: `invalid registry "-bad.example.com"`},
