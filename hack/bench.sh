@@ -31,8 +31,8 @@ sizes=(1000 10000 50000)
 
 readonly role_arn=arn:aws:iam::111122223333:role/firefly-runner
 readonly image_tag=v0.6.26
-readonly region=eu-west-1
-irsa_args=(--role-arn="$role_arn" --image-tag="$image_tag" --region="$region")
+facts_file=hack/bench/facts.json
+irsa_args=(--facts="$facts_file" --role-arn="$role_arn" --image-tag="$image_tag")
 
 bin_dir=$repo_root/bin
 irsa_render=$bin_dir/irsa-render
@@ -68,6 +68,7 @@ source hack/helm-env.sh helm3
 log "building hack/bench/genstream and hack/bench/measure"
 go build -o "$work/genstream" ./hack/bench/genstream
 go build -o "$work/measure" ./hack/bench/measure
+go build -o "$work/gostart" ./hack/bench/gostart
 
 # --- measurement helpers ----------------------------------------------------
 
@@ -191,7 +192,16 @@ for ((run = 1; run <= helm_runs; run++)); do
     --post-renderer "$irsa_render" "${irsa_postrender_args[@]}"
   measure helm-kustomize "$work/empty" "$work/helm-kustomize.yaml" 0 "${helm_template[@]}" \
     --post-renderer "$kustomize_postrender"
+  measure start-go "$work/chart.yaml" /dev/null 0 "$work/gostart"
+  measure start-version "$work/chart.yaml" /dev/null 0 "$irsa_render" --version
+  measure start-chart "$work/chart.yaml" /dev/null 0 "$irsa_render" "${irsa_args[@]}"
 done
+
+# Package initialization of one run that only prints the version, in ms of
+# clock time per package, from the Go runtime's own trace.
+GODEBUG=inittrace=1 "$irsa_render" --version 2>"$work/inittrace" >/dev/null
+init_total=$(awk '$1 == "init" { s += $5 } END { printf "%.1f", s }' "$work/inittrace")
+init_top=$(awk '$1 == "init" { print $5, $2 }' "$work/inittrace" | sort -rn | head -n 5)
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -285,9 +295,12 @@ Each stream goes through three commands, stdin from the stream file and stdout t
 
 \`\`\`sh
 cat < stream-N.yaml
-bin/irsa-render --role-arn=$role_arn --image-tag=$image_tag --region=$region < stream-N.yaml
+bin/irsa-render --facts=$facts_file --role-arn=$role_arn --image-tag=$image_tag < stream-N.yaml
 hack/bench/kustomize-postrender.sh < stream-N.yaml
 \`\`\`
+
+hack/bench/facts.json contains cluster facts in the form that \`irsa-render facts\` prints and
+caches, so irsa-render looks nothing up, as with cached facts.
 
 hack/bench/kustomize-postrender.sh does what a kustomize post-renderer usually does: it writes
 stdin to a file, lists it as the resource of hack/bench/kustomization.yaml and runs
@@ -380,9 +393,8 @@ most 1.5× the time per document at 1,000.
 \`\`\`sh
 bin/helm3 template runner charts/ci-runner-worker --namespace firefly                      # none
 bin/helm3 template ... --post-renderer hack/bench/cat-postrender.sh                          # cat
-bin/helm3 template ... --post-renderer bin/irsa-render \\
-  --post-renderer-args --role-arn=$role_arn \\
-  --post-renderer-args --image-tag=$image_tag --post-renderer-args --region=$region
+bin/helm3 template ... --post-renderer bin/irsa-render --post-renderer-args --facts=$facts_file \\
+  --post-renderer-args --role-arn=$role_arn --post-renderer-args --image-tag=$image_tag
 bin/helm3 template ... --post-renderer hack/bench/kustomize-postrender.sh                    # kustomize
 \`\`\`
 
@@ -395,6 +407,45 @@ EOF
       "$(calc '%.3f' "${wall[$label]}")" "$(wall_range "$label")" "$(kib_to_mb "${rss[$label]}")" \
       "$(calc '%.2f' "${wall[$label]} / ${wall[helm-cat]}")"
   done
+
+  cat_added=$(calc '%.1f' "(${wall[helm-cat]} - ${wall[helm-none]}) * 1000")
+  irsa_added=$(calc '%.1f' "(${wall[helm-irsa-render]} - ${wall[helm-none]}) * 1000")
+  allowed=$(calc '%.1f' "(1.2 * ${wall[helm-cat]} - ${wall[helm-none]}) * 1000")
+  cat <<EOF
+
+## Process start
+
+Each run of \`helm template\` starts the post-renderer once, so its start counts as much as its
+work. Measured in the same interleaved runs as the table above, with the chart output on stdin:
+
+| command | runs | median wall (ms) | range (s) |
+| --- | ---: | ---: | ---: |
+EOF
+  for label in start-go start-version start-chart; do
+    case $label in
+    start-go) what='Go program that returns at once (hack/bench/gostart)' ;;
+    start-version) what='`irsa-render --version`: start, package initialization, flags' ;;
+    start-chart) what='irsa-render on the chart output: the above, facts file, schema, render' ;;
+    esac
+    printf '| %s | %s | %s | %s |\n' "$what" "$(completed_runs "$label")" \
+      "$(calc '%.1f' "${wall[$label]} * 1000")" "$(wall_range "$label")"
+  done
+  cat <<EOF
+
+\`cat\` adds ${cat_added} ms to \`helm template\` and irsa-render ${irsa_added} ms; to stay within 1.2× of
+the run with \`cat\`, irsa-render could add ${allowed} ms. Go initializes every linked package
+before \`main\` runs, for every command. In one run of \`GODEBUG=inittrace=1 bin/irsa-render
+--version\`, the package initializers took ${init_total} ms of clock time (the trace itself adds
+some), most of it in these packages:
+
+| ms | package |
+| ---: | --- |
+$(awk '{ printf "| %.2f | %s |\n", $1, $2 }' <<<"$init_top")
+
+jsonschema/v6 compiles the metaschemas of all five JSON Schema drafts that it supports when it is
+initialized, and the AWS SDK's service packages build their operation schemas. Both are linked
+into every command, the post-renderer included.
+EOF
 
   throughput_10k=$(calc '%.1f' "${stream_bytes[10000]} / $irsa_10k / 1e6")
   rss_10k=$(kib_to_mb "${rss[stream-10000-irsa-render]}")
