@@ -51,11 +51,13 @@ type docResult struct {
 	refs []workloadRef
 	// accounts are the ServiceAccounts the document defines.
 	accounts []saKey
-	// doc and before are kept only for documents the second pass finishes:
-	// the parsed tree, and a copy of it from before any filter ran.
-	doc     *document
-	before  *yaml.Node
-	changed bool
+	// deferred is set for documents that the second pass finishes. doc
+	// and before are the parsed tree and a copy of it from before any filter
+	// ran; the first pass keeps them only when a filter changed the tree.
+	deferred bool
+	doc      *document
+	before   *yaml.Node
+	changed  bool
 }
 
 // workloadRef is a runner workload's ServiceAccount reference, without the
@@ -157,7 +159,13 @@ func (s *run) processSegment(seg segment) *docResult {
 		}
 	}
 	if len(res.accounts) > 0 {
-		res.doc = doc
+		res.deferred = true
+		// A tree that no filter changed is parsed again in the second pass
+		// rather than kept: fewer live trees make each garbage collection
+		// cheaper, which on large streams outweighs parsing twice.
+		if res.changed || res.before != nil {
+			res.doc = doc
+		}
 		return res
 	}
 	s.finish(res, doc)
@@ -282,12 +290,21 @@ func (s *run) secondPass() {
 	s.targets, s.annotate = targets, annotate
 	var withAccounts []*docResult
 	for _, res := range s.docs {
-		if res.doc != nil {
+		if res.deferred {
 			withAccounts = append(withAccounts, res)
 		}
 	}
 	parallel(len(withAccounts), func(i int) {
 		res := withAccounts[i]
+		if res.doc == nil {
+			// The first pass parsed the same bytes without an error.
+			doc, err := parseDocument(res.seg, s.r.opts.Namespace)
+			if err != nil || doc.root == nil {
+				res.addError(err)
+				return
+			}
+			res.doc = doc
+		}
 		for _, o := range res.doc.objects {
 			if o.kind != "ServiceAccount" {
 				continue
