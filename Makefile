@@ -74,8 +74,8 @@ plugin:
 # Run every fuzz target for FUZZTIME each; findings land in the package's
 # testdata/fuzz folder and become regression tests.
 FUZZTIME ?= 30s
-FUZZ_TARGETS := render:FuzzSplitStream render:FuzzRender internal/imageref:FuzzParse \
-	internal/awsarn:FuzzParseRole facts:FuzzReadFile trust:FuzzParseDocument
+FUZZ_TARGETS := render:FuzzSplitStream render:FuzzFastParse render:FuzzEncodeSimple render:FuzzRender \
+	internal/imageref:FuzzParse internal/awsarn:FuzzParseRole facts:FuzzReadFile trust:FuzzParseDocument
 fuzz:
 	@set -e; for target in $(FUZZ_TARGETS); do \
 	  pkg=$${target%%:*}; name=$${target##*:}; \
