@@ -32,8 +32,12 @@ func fastParse(data []byte) *yaml.Node {
 		return nil
 	}
 	p := &fastParser{src: string(data), line: 1}
-	p.nodes = make([]yaml.Node, 0, 2*lines+2)
-	p.children = make([]*yaml.Node, 0, 2*lines+2)
+	// Content lines hold at most two or three nodes each, so twice the
+	// line count fits most documents in one slab. Blank lines hold none,
+	// which is why the first slab is capped and later ones grow with need.
+	size := min(2*lines+2, maxFirstSlab)
+	p.nodes = make([]yaml.Node, 0, size)
+	p.children = make([]*yaml.Node, 0, size)
 	if strings.HasPrefix(p.src, "---") {
 		if len(p.src) > 3 && p.src[3] != '\n' {
 			return nil
@@ -60,6 +64,10 @@ var (
 // maxFastDepth bounds the parser's recursion; deeper documents go to
 // yaml.v3, which checks nesting against maxDepth.
 const maxFastDepth = 64
+
+// maxFirstSlab caps the first node slab of a document: a document of blank
+// lines would otherwise reserve memory for nodes it never has.
+const maxFirstSlab = 4096
 
 // maxKeyLength stays below the 1024 characters that YAML allows an
 // implicit key, which yaml.v3 enforces.
@@ -150,7 +158,8 @@ func (p *fastParser) advance() {
 
 func (p *fastParser) node(kind yaml.Kind, tag string, col int) *yaml.Node {
 	if len(p.nodes) == cap(p.nodes) {
-		p.nodes = make([]yaml.Node, 0, 64)
+		// Nodes already handed out stay in the old slab.
+		p.nodes = make([]yaml.Node, 0, max(64, cap(p.nodes)))
 	}
 	p.nodes = p.nodes[:len(p.nodes)+1]
 	n := &p.nodes[len(p.nodes)-1]
@@ -168,7 +177,7 @@ func (p *fastParser) content(start int) []*yaml.Node {
 		return nil
 	}
 	if cap(p.children)-len(p.children) < n {
-		p.children = make([]*yaml.Node, 0, max(n, 64))
+		p.children = make([]*yaml.Node, 0, max(n, 64, cap(p.children)))
 	}
 	offset := len(p.children)
 	p.children = append(p.children, items...)

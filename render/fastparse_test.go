@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -374,4 +375,30 @@ func breakLine(rng *rand.Rand, data []byte) []byte {
 		lines[i] = strings.TrimPrefix(lines[i], " ")
 	}
 	return []byte(strings.Join(lines, "\n"))
+}
+
+// TestFastParseLargeDocument parses a document with more nodes than the
+// first slab holds, and one of blank lines, whose slab stays capped.
+func TestFastParseLargeDocument(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("items:\n")
+	for i := range maxFirstSlab {
+		fmt.Fprintf(&b, "- name: item-%d\n  value: %d\n", i, i)
+	}
+	if !checkFastParse(t, []byte(b.String())) {
+		t.Fatal("fastParse rejected a long list of mappings")
+	}
+
+	blank := []byte("a: 1\n" + strings.Repeat("\n", 1<<20))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fastParse(blank)
+	runtime.ReadMemStats(&after)
+	// The text is copied once (1 MiB); the slabs add well under 1 MiB.
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 4<<20 {
+		t.Errorf("fastParse allocated %d bytes for one key and 1 MiB of blank lines", allocated)
+	}
+	if !checkFastParse(t, []byte(blank)) {
+		t.Fatal("fastParse rejected a key followed by blank lines")
+	}
 }
