@@ -13,6 +13,9 @@ package main
 
 import (
 	"os"
+
+	// Keeps the garbage collector off while the other packages initialize.
+	_ "github.com/firefly-oss/irsa-render/internal/gcstart"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
