@@ -111,6 +111,12 @@ wall_range() {
     END { printf "%.3f-%.3f", min, max }' "$work/results/$1"
 }
 
+# Print "MIN-MAX" of the wall times of LABEL's completed runs, in milliseconds.
+wall_range_ms() {
+  awk '$3 == "ok" { if (min == "" || $1 < min) min = $1; if ($1 > max) max = $1 }
+    END { printf "%.1f-%.1f", min * 1000, max * 1000 }' "$work/results/$1"
+}
+
 completed_runs() {
   awk '$3 == "ok"' "$work/results/$1" | wc -l
 }
@@ -417,7 +423,7 @@ EOF
 Each run of \`helm template\` starts the post-renderer once, so its start counts as much as its
 work. Measured in the same interleaved runs as the table above, with the chart output on stdin:
 
-| command | runs | median wall (ms) | range (s) |
+| command | runs | median wall (ms) | range (ms) |
 | --- | ---: | ---: | ---: |
 EOF
   for label in start-go start-version start-chart; do
@@ -427,15 +433,14 @@ EOF
     start-chart) what='irsa-render on the chart output: the above, facts file, schema, render' ;;
     esac
     printf '| %s | %s | %s | %s |\n' "$what" "$(completed_runs "$label")" \
-      "$(calc '%.1f' "${wall[$label]} * 1000")" "$(wall_range "$label")"
+      "$(calc '%.1f' "${wall[$label]} * 1000")" "$(wall_range_ms "$label")"
   done
   cat <<EOF
 
 With irsa-render, \`helm template\` takes ${irsa_added} ms longer than with \`cat\`; within 1.2× it could
-take ${allowed} ms longer. Go initializes every linked package
-before \`main\` runs, for every command. In one run of \`GODEBUG=inittrace=1 bin/irsa-render
---version\`, the package initializers took ${init_total} ms of clock time (the trace itself adds
-some), most of it in these packages:
+take ${allowed} ms longer. Go initializes every linked package before \`main\` runs, for every
+command. In one run of \`GODEBUG=inittrace=1 bin/irsa-render --version\`, the package initializers
+took ${init_total} ms of clock time (the trace itself adds some), most of it in these packages:
 
 | ms | package |
 | ---: | --- |
