@@ -100,8 +100,19 @@ func FuzzRender(f *testing.F) {
 }
 
 // checkSameWithoutFastParse renders in again with yaml.v3 parsing every
-// document and fails unless output, result and error are the same.
+// document and fails unless output, result and error are the same. It
+// then compares both ways again with every rewritten document encoded
+// anew, the path that parses fast documents again for their comments.
 func checkSameWithoutFastParse(t *testing.T, r *Renderer, in, out []byte, result *Result, err error) {
+	t.Helper()
+	compareWithoutFastParse(t, r, in, out, result, err)
+	encodeAlways = true
+	defer func() { encodeAlways = false }()
+	out, result, err = r.Render(in)
+	compareWithoutFastParse(t, r, in, out, result, err)
+}
+
+func compareWithoutFastParse(t *testing.T, r *Renderer, in, out []byte, result *Result, err error) {
 	t.Helper()
 	fastParseEnabled = false
 	slowOut, slowResult, slowErr := r.Render(in)
