@@ -8,8 +8,9 @@ import (
 
 // fastParse parses the YAML that Helm charts render nearly always: block
 // mappings with plain keys, block sequences, single-line plain and quoted
-// scalars without escapes, empty values, "{}" and "[]", whole-line comments
-// and blank lines, in ASCII with "\n" line ends. It returns the tree that
+// scalars without escapes, empty values, "{}" and "[]" (also on the line
+// after a key), one-line flow sequences of such scalars, whole-line
+// comments and blank lines, in ASCII with "\n" line ends. It returns the tree that
 // yaml.v3 returns for the same text, with equal kinds, styles, tags, values
 // and positions, but without comments. For anything else, invalid YAML
 // included, it returns nil and the caller parses the document with yaml.v3,
@@ -279,6 +280,11 @@ func (p *fastParser) value(col, colon int) *yaml.Node {
 	// lines, or empty. yaml.v3 places an empty value right after the colon.
 	line, emptyCol := p.line, colon+1-p.lineStart
 	p.advance()
+	if p.has && p.col > col && (p.src[p.at] == '{' || p.src[p.at] == '[') {
+		// Helm's toYaml of an empty map or list, as in "resources:" with
+		// "{}" on the next line.
+		return p.inline(col)
+	}
 	if p.has && (p.col > col || p.col == col && p.isDash()) {
 		return p.block()
 	}
@@ -326,6 +332,9 @@ func (p *fastParser) scalar() *yaml.Node {
 		n.Value, n.Style = value, style
 		return n
 	case '{', '[':
+		if c == '[' && len(s) > 1 && s[1] != ']' {
+			return p.flowSequence()
+		}
 		if len(s) < 2 || s[1] != c+2 || !onlySpaces(s[2:]) {
 			return nil
 		}
@@ -348,6 +357,70 @@ func (p *fastParser) scalar() *yaml.Node {
 	n.Value = s
 	n.Tag = plainTag(n.Value)
 	return n
+}
+
+// flowSequence parses a one-line flow sequence of quoted scalars and
+// plain words, such as ["sh", "-c"] or [get, list], that fills the rest of
+// the current line.
+func (p *fastParser) flowSequence() *yaml.Node {
+	s := p.src[p.at:p.end]
+	seq := p.node(yaml.SequenceNode, "!!seq", p.col)
+	seq.Style = yaml.FlowStyle
+	start := len(p.stack)
+	i := 1
+	for {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i == len(s) {
+			return nil
+		}
+		var item *yaml.Node
+		switch c := s[i]; c {
+		case '"', '\'':
+			end := strings.IndexByte(s[i+1:], c) + i + 1
+			if end == i || c == '"' && strings.IndexByte(s[i+1:end], '\\') >= 0 || c == '\'' && end+1 < len(s) && s[end+1] == '\'' {
+				return nil
+			}
+			item = p.node(yaml.ScalarNode, "!!str", p.col+i)
+			item.Value, item.Style = s[i+1:end], yaml.DoubleQuotedStyle
+			if c == '\'' {
+				item.Style = yaml.SingleQuotedStyle
+			}
+			i = end + 1
+		default:
+			end := i
+			for end < len(s) && (isKeyChar(s[end]) || s[end] == '+') {
+				end++
+			}
+			if end == i || !isPlainStart(s[i:end]) {
+				return nil
+			}
+			item = p.node(yaml.ScalarNode, "", p.col+i)
+			item.Value = s[i:end]
+			item.Tag = plainTag(item.Value)
+			i = end
+		}
+		p.stack = append(p.stack, item)
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i == len(s) {
+			return nil
+		}
+		if s[i] == ']' {
+			break
+		}
+		if s[i] != ',' {
+			return nil
+		}
+		i++
+	}
+	if !onlySpaces(s[i+1:]) {
+		return nil
+	}
+	seq.Content = p.content(start)
+	return seq
 }
 
 func (p *fastParser) sequence() *yaml.Node {

@@ -99,7 +99,19 @@ func TestFastParse(t *testing.T) {
 		{"anchor", "a: &x 1\nb: *x\n", false},
 		{"tag", "a: !!str 1\n", false},
 		{"flow mapping", "a: {b: 1}\n", false},
-		{"flow sequence", "a: [1, 2]\n", false},
+		{"dash after a flow sequence", "a: [1, 2]\n- [a]\n", false},
+		{"flow sequences", "a: [1, 2]\nb: [\"sh\",\"-c\", 'x y']\nc:  [ get , list ]  \nd:\n- [a]\n- ['*', \"\"]\n", true},
+		{"empty flow on the next line", "resources:\n  {}\nports:\n    []\nx: 1\n", true},
+		{"flow sequence with a trailing comma", "a: [1, ]\n", false},
+		{"flow sequence with an empty item", "a: [1,,2]\n", false},
+		{"flow sequence with a space in an item", "a: [a b]\n", false},
+		{"flow sequence with an escape", "a: [\"a\\tb\"]\n", false},
+		{"flow sequence with a doubled quote", "a: ['it''s']\n", false},
+		{"flow sequence with a comment", "a: [1] # one\n", false},
+		{"nested flow sequence", "a: [[1]]\n", false},
+		{"unclosed flow sequence", "a: [1, 2\n", false},
+		{"flow sequence over two lines", "a: [1,\n  2]\n", false},
+		{"scalar on the next line", "a:\n  x\n", false},
 		{"escape", "a: \"x\\ny\"\n", false},
 		{"doubled quote", "a: 'it''s'\n", false},
 		{"line comment", "a: 1 # one\n", false},
@@ -167,6 +179,7 @@ func FuzzFastParse(f *testing.F) {
 		"a:\n  - n: 1\n    m:\n      - 2\n  - {}\nb: []\n",
 		"a:\nb:\n  c:\n\n  d:   \n  # c\ne: 1\n",
 		"a: 1\nb: true\nc: null\nd: 1.5\ne: 0x1F\nf: 2001-12-14\n",
+		"command: [\"sh\",\"-c\"]\nverbs: [get, list]\nresources:\n  {}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -287,9 +300,10 @@ var (
 		"x", "ci-runner-worker", "1", "-1", "+1", "0x1F", "1.5", ".inf", "true", "False", "null", "NULL", "y", "no",
 		"2001-12-14", "1:20", "3001", "1000m", "v0.6.26", "a,b]c", "http://x:80/y#z", "x:y", "/health", "$HOME", "(a)",
 		"---x", "...", "a b", "a  b", "\"q\"", "\"\"", "'q'", "''", "\"a # b\"", "{}", "[]",
+		"[1, 2]", "[\"sh\",\"-c\"]", "[get, list]", "[ '*' ]", "[1, 2.5, true, null, -x, /a]", "[\"\"]",
 	}
 	genOtherScalars = []string{
-		"~", "'it''s'", "\"x\\ty\"", "{a: 1}", "[1, 2]", "|", ">", "&a x", "*a", "!!str 1", "a # c", "- x", "<<", "@x",
+		"~", "'it''s'", "\"x\\ty\"", "{a: 1}", "[[1]]", "[a, ]", "[a b]", "[a: b]", "[&x a]", "|", ">", "&a x", "*a", "!!str 1", "a # c", "- x", "<<", "@x",
 		"`x", "%x", "?x", ",x", "a: b", "x:",
 	}
 	genKeys      = []string{"a", "name", "app.kubernetes.io/name", "1", "true", "null", "on", "$k", "_k", "k-1"}
@@ -318,6 +332,8 @@ func genMapping(rng *rand.Rand, b *strings.Builder, indent, depth int) {
 		case depth < 4 && r < 5:
 			b.WriteString("\n")
 			genSequence(rng, b, indent+rng.IntN(3), depth+1)
+		case r < 6 && rng.IntN(3) == 0:
+			b.WriteString("\n" + strings.Repeat(" ", indent+1+rng.IntN(3)) + []string{"{}", "[]"}[rng.IntN(2)] + "\n")
 		case r < 6:
 			b.WriteString(strings.Repeat(" ", rng.IntN(3)) + "\n")
 		default:
