@@ -8,9 +8,10 @@ import (
 
 // fastParse parses the YAML that Helm charts render nearly always: block
 // mappings with plain keys, block sequences, single-line plain and quoted
-// scalars without escapes, empty values, "{}" and "[]" (also on the line
-// after a key), one-line flow sequences of such scalars, whole-line
-// comments and blank lines, in ASCII with "\n" line ends. It returns the tree that
+// scalars without escapes, literal block scalars ("|" and "|-"), empty
+// values, "{}" and "[]" (also on the line after a key), one-line flow
+// sequences of single-line scalars, whole-line comments and blank lines, in
+// ASCII with "\n" line ends. It returns the tree that
 // yaml.v3 returns for the same text, with equal kinds, styles, tags, values
 // and positions, but without comments. For anything else, invalid YAML
 // included, it returns nil and the caller parses the document with yaml.v3,
@@ -301,11 +302,15 @@ func (p *fastParser) value(col, colon int) *yaml.Node {
 // more indented line after it would continue a plain scalar, so it ends the
 // subset.
 func (p *fastParser) inline(col int) *yaml.Node {
-	n := p.scalar()
+	var n *yaml.Node
+	if p.src[p.at] == '|' {
+		n = p.literal(col)
+	} else if n = p.scalar(); n != nil {
+		p.advance()
+	}
 	if n == nil {
 		return nil
 	}
-	p.advance()
 	if p.has && p.col > col {
 		return nil
 	}
@@ -356,6 +361,82 @@ func (p *fastParser) scalar() *yaml.Node {
 	n := p.node(yaml.ScalarNode, "", p.col)
 	n.Value = s
 	n.Tag = plainTag(n.Value)
+	return n
+}
+
+// literal parses a literal block scalar whose "|" or "|-" header is the
+// current token, as the value of a key or item at column col, and moves to
+// the first content line after it. It leaves "|+", indentation indicators,
+// blank lines with more spaces than the content's indentation and scalars
+// that end the text without a line break to yaml.v3.
+func (p *fastParser) literal(col int) *yaml.Node {
+	header := p.src[p.at:p.end]
+	strip := strings.HasPrefix(header, "|-")
+	if strip {
+		header = header[2:]
+	} else {
+		header = header[1:]
+	}
+	if !onlySpaces(header) {
+		return nil
+	}
+	n := p.node(yaml.ScalarNode, "!!str", p.col)
+	n.Style = yaml.LiteralStyle
+
+	var b strings.Builder
+	indent := -1    // the content's indentation, from its first line
+	blank := 0      // empty lines since the last content line
+	maxLeading := 0 // spaces of the longest empty line before the content
+	pos, line := p.end+1, p.line+1
+scan:
+	for pos < len(p.src) {
+		end := strings.IndexByte(p.src[pos:], '\n')
+		if end < 0 {
+			// A scalar that ends the text without a line break loses the
+			// final one; yaml.v3 decides such details.
+			return nil
+		}
+		end += pos
+		spaces := 0
+		for pos+spaces < end && p.src[pos+spaces] == ' ' {
+			spaces++
+		}
+		switch {
+		case pos+spaces == end:
+			// Spaces beyond the indentation would be content.
+			if indent >= 0 && spaces > indent {
+				return nil
+			}
+			maxLeading = max(maxLeading, spaces)
+			blank++
+		case indent < 0 && spaces <= col, indent >= 0 && spaces < indent:
+			// A line indented less ends the scalar.
+			break scan
+		default:
+			if indent < 0 {
+				if maxLeading > spaces {
+					return nil
+				}
+				indent = spaces
+			} else {
+				b.WriteByte('\n')
+			}
+			for ; blank > 0; blank-- {
+				b.WriteByte('\n')
+			}
+			b.WriteString(p.src[pos+indent : end])
+		}
+		pos, line = end+1, line+1
+	}
+	if indent < 0 {
+		return nil
+	}
+	if !strip {
+		b.WriteByte('\n')
+	}
+	n.Value = b.String()
+	p.lineStart, p.line = pos, line
+	p.findContent()
 	return n
 }
 

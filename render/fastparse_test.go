@@ -94,7 +94,16 @@ func TestFastParse(t *testing.T) {
 		{"trailing spaces", "a: x   \nb: 'y'  \n", true},
 		{"deep", "a:\n  b:\n    c:\n      - d:\n          e: f\n", true},
 		{"multi-line plain scalar", "a: x\n  y\n", false},
-		{"literal block", "a: |\n  x\n", false},
+		{"literal block", "a: |\n  x\n   y\n\n  # not a comment\n\n\nb: |-\n    p\n  # c\nc:\n- |\n  q\n- r\nd: |  \n\n  s\n", true},
+		{"literal block at the end", "a: 1\nb: |\n  x\n\n", true},
+		{"literal block that keeps line breaks", "a: |+\n  x\n\nb: 1\n", false},
+		{"literal block with an indentation indicator", "a: |2\n   x\n", false},
+		{"literal block with a comment", "a: | # c\n  x\n", false},
+		{"literal block without a final line break", "a: |\n  x", false},
+		{"empty literal block", "a: |\nb: 1\n", false},
+		{"literal block with spaces beyond the indentation", "a: |\n  x\n    \n  y\n", false},
+		{"literal block with a long leading blank line", "a: |\n    \n  x\n", false},
+		{"literal block followed by a deeper line", "a:\n  b: |\n      x\n    y\n", false},
 		{"folded block", "a: >-\n  x\n", false},
 		{"anchor", "a: &x 1\nb: *x\n", false},
 		{"tag", "a: !!str 1\n", false},
@@ -180,6 +189,7 @@ func FuzzFastParse(f *testing.F) {
 		"a:\nb:\n  c:\n\n  d:   \n  # c\ne: 1\n",
 		"a: 1\nb: true\nc: null\nd: 1.5\ne: 0x1F\nf: 2001-12-14\n",
 		"command: [\"sh\",\"-c\"]\nverbs: [get, list]\nresources:\n  {}\n",
+		"data:\n  run.sh: |-\n    #!/bin/sh\n\n    exec \"$@\"\n  my.cnf: |\n    [mysqld]\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -254,7 +264,7 @@ func TestPlainTag(t *testing.T) {
 // accepts; these documents mostly are.
 func TestFastParseGenerated(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	accepted, nested := 0, 0
+	accepted, nested, literals := 0, 0, 0
 	const documents = 20000
 	for range documents {
 		var b strings.Builder
@@ -271,17 +281,37 @@ func TestFastParseGenerated(t *testing.T) {
 		}
 		if checkFastParse(t, data) {
 			accepted++
-			if hasMappingInSequence(fastParse(data)) {
+			root := fastParse(data)
+			if hasMappingInSequence(root) {
 				nested++
+			}
+			if hasStyle(root, yaml.LiteralStyle) {
+				literals++
 			}
 		}
 	}
-	if accepted < documents/2 {
+	t.Logf("accepted %d documents: %d with a mapping in a sequence, %d with a literal block scalar", accepted, nested, literals)
+	if accepted < documents*2/5 {
 		t.Errorf("fastParse accepted %d of %d generated documents; the generator no longer exercises the subset", accepted, documents)
 	}
 	if nested < documents/20 {
 		t.Errorf("fastParse accepted %d generated documents with a mapping in a sequence, want at least %d", nested, documents/20)
 	}
+	if literals < documents/20 {
+		t.Errorf("fastParse accepted %d generated documents with a literal block scalar, want at least %d", literals, documents/20)
+	}
+}
+
+func hasStyle(n *yaml.Node, style yaml.Style) bool {
+	if n.Style == style {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasStyle(c, style) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasMappingInSequence(n *yaml.Node) bool {
@@ -333,6 +363,8 @@ func genMapping(rng *rand.Rand, b *strings.Builder, indent, depth int) {
 			b.WriteString("\n")
 			genSequence(rng, b, indent+rng.IntN(3), depth+1)
 		case r < 6 && rng.IntN(3) == 0:
+			genLiteral(rng, b, indent)
+		case r < 6 && rng.IntN(3) == 0:
 			b.WriteString("\n" + strings.Repeat(" ", indent+1+rng.IntN(3)) + []string{"{}", "[]"}[rng.IntN(2)] + "\n")
 		case r < 6:
 			b.WriteString(strings.Repeat(" ", rng.IntN(3)) + "\n")
@@ -364,8 +396,32 @@ func genSequence(rng *rand.Rand, b *strings.Builder, indent, depth int) {
 		case depth < 4 && r < 3:
 			b.WriteString("\n")
 			genMapping(rng, b, indent+1+rng.IntN(2), depth+1)
+		case r < 4:
+			genLiteral(rng, b, indent)
 		default:
 			b.WriteString(" " + pick(rng, genScalars, genOtherScalars) + "\n")
+		}
+	}
+}
+
+// genLiteral writes a literal block scalar's header and lines for a key
+// or item at column indent.
+func genLiteral(rng *rand.Rand, b *strings.Builder, indent int) {
+	b.WriteString(" " + pick(rng, []string{"|", "|-", "|  "}, []string{"|+", "|2", "| # c", ">"}) + "\n")
+	content := indent + 1 + rng.IntN(3)
+	lines := []string{"x", "echo $HOME", "# not a comment", "key: value", "- item", "  more", "", "---", "a # b"}
+	for i := range 1 + rng.IntN(4) {
+		line := lines[rng.IntN(len(lines))]
+		switch {
+		case line == "" && rng.IntN(2) == 0:
+			b.WriteString(strings.Repeat(" ", rng.IntN(content+1)) + "\n")
+		case line == "":
+			b.WriteString("\n")
+		case i > 0 && rng.IntN(20) == 0:
+			// Less indented than the first line: ends the scalar.
+			b.WriteString(strings.Repeat(" ", content-1) + line + "\n")
+		default:
+			b.WriteString(strings.Repeat(" ", content) + line + "\n")
 		}
 	}
 }
