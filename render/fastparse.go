@@ -8,7 +8,7 @@ import (
 
 // fastParse parses the YAML that Helm charts render nearly always: block
 // mappings with plain keys, block sequences, single-line plain and quoted
-// scalars without escapes, literal block scalars ("|" and "|-"), empty
+// scalars without escapes (as keys too), literal block scalars ("|" and "|-"), empty
 // values, "{}" and "[]" (also on the line after a key), one-line flow
 // sequences of single-line scalars, whole-line comments and blank lines, in
 // ASCII with "\n" line ends. It returns the tree that
@@ -235,15 +235,30 @@ func (p *fastParser) mapping() *yaml.Node {
 	return m
 }
 
-// keyLength returns the length of the plain key that starts at the current
-// token and is followed by ":" and a space or the line end, or 0.
+// keyLength returns the length of the key that starts at the current
+// token and is followed by ":" and a space or the line end, or 0. The key
+// is a plain word, or quoted without escapes, as in "helm.sh/hook".
 func (p *fastParser) keyLength() int {
 	i := p.at
-	if i >= p.end || !isKeyStart(p.src[i]) {
+	if i >= p.end {
 		return 0
 	}
-	for i < p.end && isKeyChar(p.src[i]) {
-		i++
+	switch c := p.src[i]; {
+	case c == '"' || c == '\'':
+		close := strings.IndexByte(p.src[i+1:p.end], c)
+		if close < 0 {
+			return 0
+		}
+		i += close + 2
+		if c == '"' && strings.IndexByte(p.src[p.at:i], '\\') >= 0 || c == '\'' && i < p.end && p.src[i] == '\'' {
+			return 0
+		}
+	case isKeyStart(c):
+		for i < p.end && isKeyChar(p.src[i]) {
+			i++
+		}
+	default:
+		return 0
 	}
 	if i >= p.end || p.src[i] != ':' || (i+1 < p.end && p.src[i+1] != ' ') || i-p.at > maxKeyLength {
 		return 0
@@ -251,15 +266,21 @@ func (p *fastParser) keyLength() int {
 	return i - p.at
 }
 
-// key parses a plain key and returns it with the offset of its colon.
+// key parses a key and returns it with the offset of its colon.
 func (p *fastParser) key() (*yaml.Node, int) {
 	n := p.keyLength()
 	if n == 0 {
 		return nil, 0
 	}
 	k := p.node(yaml.ScalarNode, "", p.col)
-	k.Value = p.src[p.at : p.at+n]
-	k.Tag = plainTag(k.Value)
+	switch text := p.src[p.at : p.at+n]; text[0] {
+	case '"':
+		k.Value, k.Tag, k.Style = text[1:n-1], "!!str", yaml.DoubleQuotedStyle
+	case '\'':
+		k.Value, k.Tag, k.Style = text[1:n-1], "!!str", yaml.SingleQuotedStyle
+	default:
+		k.Value, k.Tag = text, plainTag(text)
+	}
 	return k, p.at + n
 }
 

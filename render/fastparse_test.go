@@ -125,7 +125,11 @@ func TestFastParse(t *testing.T) {
 		{"doubled quote", "a: 'it''s'\n", false},
 		{"line comment", "a: 1 # one\n", false},
 		{"comment as value", "a: # none\n", false},
-		{"quoted key", "\"a\": 1\n", false},
+		{"quoted keys", "\"a\": 1\n'b c': 2\n\"\": 3\nd:\n- \"helm.sh/hook\": test\n  'x': \"y\"\n", true},
+		{"quoted key with an escape", "\"a\\tb\": 1\n", false},
+		{"quoted key with a doubled quote", "'it''s': 1\n", false},
+		{"quoted key without a colon", "\"a\" 1\n", false},
+		{"quoted key followed by text", "\"a\"b: 1\n", false},
 		{"key with a space", "a b: 1\n", false},
 		{"merge key", "<<: {}\n", false},
 		{"tab", "a:\t1\n", false},
@@ -336,8 +340,8 @@ var (
 		"~", "'it''s'", "\"x\\ty\"", "{a: 1}", "[[1]]", "[a, ]", "[a b]", "[a: b]", "[&x a]", "|", ">", "&a x", "*a", "!!str 1", "a # c", "- x", "<<", "@x",
 		"`x", "%x", "?x", ",x", "a: b", "x:",
 	}
-	genKeys      = []string{"a", "name", "app.kubernetes.io/name", "1", "true", "null", "on", "$k", "_k", "k-1"}
-	genOtherKeys = []string{"-k", "\"q\"", "a b", "k~", "? k", "k :"}
+	genKeys      = []string{"a", "name", "app.kubernetes.io/name", "1", "true", "null", "on", "$k", "_k", "k-1", "\"helm.sh/hook\"", "'q r'", "\"\"", "\"1\""}
+	genOtherKeys = []string{"-k", "a b", "k~", "? k", "k :", "\"a\\tb\"", "'it''s'", "\"a\"b"}
 )
 
 func pick(rng *rand.Rand, usual, other []string) string {
