@@ -247,14 +247,11 @@ func (p *fastParser) keyLength() int {
 	}
 	switch c := p.src[i]; {
 	case c == '"' || c == '\'':
-		close := strings.IndexByte(p.src[i+1:p.end], c)
-		if close < 0 {
+		n := quotedLength(p.src[i:p.end])
+		if n == 0 {
 			return 0
 		}
-		i += close + 2
-		if c == '"' && strings.IndexByte(p.src[p.at:i], '\\') >= 0 || c == '\'' && i < p.end && p.src[i] == '\'' {
-			return 0
-		}
+		i += n
 	case isKeyStart(c):
 		for i < p.end && isKeyChar(p.src[i]) {
 			i++
@@ -274,15 +271,12 @@ func (p *fastParser) key() (*yaml.Node, int) {
 	if n == 0 {
 		return nil, 0
 	}
-	k := p.node(yaml.ScalarNode, "", p.col)
-	switch text := p.src[p.at : p.at+n]; text[0] {
-	case '"':
-		k.Value, k.Tag, k.Style = text[1:n-1], "!!str", yaml.DoubleQuotedStyle
-	case '\'':
-		k.Value, k.Tag, k.Style = text[1:n-1], "!!str", yaml.SingleQuotedStyle
-	default:
-		k.Value, k.Tag = text, plainTag(text)
+	text := p.src[p.at : p.at+n]
+	if text[0] == '"' || text[0] == '\'' {
+		return p.quoted(text, p.col), p.at + n
 	}
+	k := p.node(yaml.ScalarNode, "", p.col)
+	k.Value, k.Tag = text, plainTag(text)
 	return k, p.at + n
 }
 
@@ -344,21 +338,11 @@ func (p *fastParser) scalar() *yaml.Node {
 	s := p.src[p.at:p.end]
 	switch c := s[0]; c {
 	case '"', '\'':
-		close := strings.IndexByte(s[1:], c) + 1
-		if close == 0 || !onlySpaces(s[close+1:]) {
+		n := quotedLength(s)
+		if n == 0 || !onlySpaces(s[n:]) {
 			return nil
 		}
-		value := s[1:close]
-		style := yaml.SingleQuotedStyle
-		if c == '"' {
-			if strings.IndexByte(value, '\\') >= 0 {
-				return nil
-			}
-			style = yaml.DoubleQuotedStyle
-		}
-		n := p.node(yaml.ScalarNode, "!!str", p.col)
-		n.Value, n.Style = value, style
-		return n
+		return p.quoted(s[:n], p.col)
 	case '{', '[':
 		if c == '[' && len(s) > 1 && s[1] != ']' {
 			return p.flowSequence()
@@ -482,16 +466,12 @@ func (p *fastParser) flowSequence() *yaml.Node {
 		var item *yaml.Node
 		switch c := s[i]; c {
 		case '"', '\'':
-			end := strings.IndexByte(s[i+1:], c) + i + 1
-			if end == i || c == '"' && strings.IndexByte(s[i+1:end], '\\') >= 0 || c == '\'' && end+1 < len(s) && s[end+1] == '\'' {
+			n := quotedLength(s[i:])
+			if n == 0 {
 				return nil
 			}
-			item = p.node(yaml.ScalarNode, "!!str", p.col+i)
-			item.Value, item.Style = s[i+1:end], yaml.DoubleQuotedStyle
-			if c == '\'' {
-				item.Style = yaml.SingleQuotedStyle
-			}
-			i = end + 1
+			item = p.quoted(s[i:i+n], p.col+i)
+			i += n
 		default:
 			end := i
 			for end < len(s) && (isKeyChar(s[end]) || s[end] == '+') {
@@ -594,6 +574,35 @@ func plainTag(v string) string {
 		}
 	}
 	return (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag()
+}
+
+// quotedLength returns the length, quotes included, of the quoted scalar at
+// the start of s. It returns 0 for a scalar that is not closed on the line or
+// has an escape ("\\" in double quotes, "”" in single quotes), which yaml.v3
+// then reads.
+func quotedLength(s string) int {
+	c := s[0]
+	end := strings.IndexByte(s[1:], c) + 1
+	switch {
+	case end == 0:
+		return 0
+	case c == '"' && strings.IndexByte(s[1:end], '\\') >= 0:
+		return 0
+	case c == '\'' && end+1 < len(s) && s[end+1] == '\'':
+		return 0
+	}
+	return end + 1
+}
+
+// quoted returns the node of a quoted scalar without escapes, given with its
+// quotes, that starts at column col of the current line.
+func (p *fastParser) quoted(text string, col int) *yaml.Node {
+	n := p.node(yaml.ScalarNode, "!!str", col)
+	n.Value, n.Style = text[1:len(text)-1], yaml.DoubleQuotedStyle
+	if text[0] == '\'' {
+		n.Style = yaml.SingleQuotedStyle
+	}
+	return n
 }
 
 func onlySpaces(s string) bool {
