@@ -96,8 +96,8 @@ func writeEntry(b *strings.Builder, key, value *yaml.Node, indent int) bool {
 	return writeSimple(b, value, indent+2, false)
 }
 
-// maxSimpleKey is the longest key that the encoder writes as "key: value";
-// it writes longer keys as "? key".
+// maxSimpleKey is the longest key that the encoder writes as "key: value".
+// It writes longer keys as "? key".
 const maxSimpleKey = 128
 
 func writeIndent(b *strings.Builder, indent int) {

@@ -6,12 +6,12 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// fastParse parses the YAML that Helm charts render nearly always: block
-// mappings and sequences, keys and single-line scalars that are plain or
-// quoted without escapes, literal block scalars ("|" and "|-"), empty
-// values, "{}" and "[]" (also on the line after a key), one-line flow
-// sequences of single-line scalars, whole-line comments and blank lines,
-// in ASCII with "\n" line ends. It returns the tree that yaml.v3 returns
+// fastParse parses the YAML that Helm charts nearly always render. That is
+// block mappings and sequences, with keys and single-line scalars that are
+// plain or quoted without escapes. It also covers literal block scalars
+// ("|" and "|-"), empty values, "{}" and "[]" (also on the line after a
+// key), one-line flow sequences of single-line scalars, whole-line comments
+// and blank lines, all in ASCII with "\n" line ends. It returns the tree that yaml.v3 returns
 // for the same text, with equal kinds, styles, tags, values and positions,
 // but without comments. For anything else, invalid YAML included, it
 // returns nil and the caller parses the document with yaml.v3, which also
@@ -64,7 +64,7 @@ var (
 	encodeAlways     = false
 )
 
-// maxFastDepth bounds the parser's recursion; deeper documents go to
+// maxFastDepth bounds the parser's recursion. Deeper documents go to
 // yaml.v3, which checks nesting against maxDepth.
 const maxFastDepth = 64
 
@@ -399,8 +399,8 @@ scan:
 	for pos < len(p.src) {
 		end := strings.IndexByte(p.src[pos:], '\n')
 		if end < 0 {
-			// A scalar that ends the text without a line break loses the
-			// final one; yaml.v3 decides such details.
+			// A scalar that ends the text without a line break has no
+			// final one in its value, so yaml.v3 reads it.
 			return nil
 		}
 		end += pos
@@ -524,7 +524,7 @@ func (p *fastParser) sequence() *yaml.Node {
 			break
 		}
 		// A line at this column without a dash continues the mapping that
-		// holds the sequence.
+		// contains the sequence.
 		if p.col < col || p.col == col && !p.isDash() {
 			break
 		}

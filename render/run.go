@@ -31,7 +31,7 @@ type run struct {
 	objects         int
 	runners         int
 	// targets are the ServiceAccounts that get the role, and annotate the
-	// filter that gives it; both are set when the second pass starts.
+	// filter that gives it. Both are set when the second pass starts.
 	targets  saSet
 	annotate func(*object, *report) bool
 	// report collects findings that belong to no single document.
@@ -53,7 +53,7 @@ type docResult struct {
 	accounts []saKey
 	// deferred is set for documents that the second pass finishes. doc
 	// and before are the parsed tree and a copy of it from before any filter
-	// ran; the first pass keeps them only when a filter changed the tree.
+	// ran. The first pass keeps them only when a filter changed the tree.
 	deferred bool
 	doc      *document
 	before   *yaml.Node
@@ -161,8 +161,8 @@ func (s *run) processSegment(seg segment) *docResult {
 	if len(res.accounts) > 0 {
 		res.deferred = true
 		// A tree that no filter changed is parsed again in the second pass
-		// rather than kept: fewer live trees make each garbage collection
-		// cheaper, which on large streams outweighs parsing twice.
+		// rather than kept, because fewer live trees make each garbage
+		// collection cheaper. On large streams that outweighs parsing twice.
 		if res.changed || res.before != nil {
 			res.doc = doc
 		}

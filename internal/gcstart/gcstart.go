@@ -13,7 +13,7 @@
 // that is after 1.8 MB of allocations, before jsonschema/v6 and most of the
 // AWS SDK (GODEBUG=inittrace=1). The collector then runs only when the heap
 // nears the limit, which the program can change with debug.SetMemoryLimit
-// once it knows the size of its work. When GOGC or GOMEMLIMIT is set, the
+// once the size of its work is known. When GOGC or GOMEMLIMIT is set, the
 // package changes nothing.
 package gcstart
 

@@ -29,8 +29,9 @@ var (
 	hostPattern      = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$`)
 )
 
-// minDigestHex is the shortest encoded part of a digest that the OCI
-// image specification's grammar allows.
+// minDigestHex is the shortest encoded part of a digest that the image
+// reference grammar of github.com/distribution/reference allows (at least a
+// 128-bit value).
 const minDigestHex = 32
 
 // ErrEmpty is returned for an empty reference.
